@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every test: formatting, clippy, Rust unit/integration/doc tests, and the Python checks that
+# read our Parquet with independent readers (pyarrow, DuckDB). Installs what it needs.
+source "$(dirname "$0")/lib.sh"
+ensure_rust
+if [ -d "$SHARED" ]; then
+    echo "shared data: $SHARED"
+else
+    echo "NOTE: $SHARED not found: the seed, peer-sample and dictionary tests will print SKIPPED and pass."
+fi
+
+say "rustfmt"
+cargo fmt --all -- --check
+say "clippy (-D warnings)"
+cargo clippy --all-targets --features cli --quiet -- -D warnings
+cargo clippy --no-default-features --lib --quiet -- -D warnings
+say "cargo test (unit, integration, doc)"
+cargo test --features cli 2>&1 | tee "${TMPDIR:-/tmp}/netskope-arrow-cargo-test.log" | grep -E '^(test result|running|error|failures|---- )|panicked|SKIPPED' || true
+test "${PIPESTATUS[0]}" -eq 0 || { echo "cargo test failed: see ${TMPDIR:-/tmp}/netskope-arrow-cargo-test.log"; tail -n 60 "${TMPDIR:-/tmp}/netskope-arrow-cargo-test.log"; exit 1; }
+
+say "python: independent readers of our Parquet (pyarrow, duckdb)"
+ensure_venv pytest pyarrow duckdb
+cargo build --release --features cli --quiet
+NETSKOPE_ARROW_BIN="$ROOT/target/release/netskope-arrow" "$VENV/bin/python" -m pytest -q -W error --strict-markers -p no:cacheprovider tests/python

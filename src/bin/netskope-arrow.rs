@@ -1,0 +1,281 @@
+//! `netskope-arrow`: convert Netskope NDJSON exports to Parquet or Arrow IPC files.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use netskope_arrow::{
+    columns, convert_files, Compression, ConvertOptions, DecoderOptions, Limits, OutputFormat,
+    Summary, Table, WriteOptions,
+};
+
+/// Convert Netskope security logs (REST API v1 / v2 dataexport NDJSON) into typed Parquet or
+/// Arrow tables, losslessly.
+#[derive(Parser)]
+#[command(name = "netskope-arrow", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert NDJSON exports into DIR/<table>.parquet (or .arrow) plus DIR/rejects.ndjson.
+    ///
+    /// Inputs may be plain, gzip or zstd compressed (detected by magic bytes), `-` reads
+    /// stdin, and saved API responses ({"ok":1,"result":[...]} or {"status":"success",
+    /// "data":[...]}) are unwrapped. Exit status: 0 when the conversion finished (rejected
+    /// lines included), 1 when an input or output failed, 2 for unusable arguments.
+    Convert(ConvertArgs),
+    /// Print the schema of one table, or of all tables.
+    Schema(SchemaArgs),
+    /// List the table names.
+    Tables,
+}
+
+#[derive(Args)]
+struct ConvertArgs {
+    /// NDJSON files (`-` for stdin).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Output directory (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    out: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Parquet)]
+    format: Format,
+    /// Parquet compression: zstd[:LEVEL], snappy, lz4_raw, gzip[:LEVEL] or none.
+    #[arg(long, default_value = "zstd", value_name = "CODEC")]
+    compression: String,
+    /// Put every record into this table instead of routing it (e.g. `application` for an
+    /// export of /events/application whose rows may carry alert: "yes").
+    #[arg(long, value_name = "TABLE")]
+    table: Option<String>,
+    /// Rows per Arrow batch.
+    #[arg(long, default_value_t = 8192, value_name = "ROWS")]
+    batch_size: usize,
+    /// Longest accepted line in bytes; longer lines are rejected.
+    #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
+    max_line_bytes: usize,
+    /// Replace output files that already exist.
+    #[arg(long)]
+    overwrite: bool,
+    /// Print the summary as one JSON object on the last line of stdout.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Apache Parquet (.parquet)
+    Parquet,
+    /// Arrow IPC file (.arrow)
+    Ipc,
+}
+
+#[derive(Args)]
+struct SchemaArgs {
+    /// Table name (`netskope_alerts`, or short: `alerts`); all tables when omitted.
+    table: Option<String>,
+    /// Output as JSON ({"table": [{"name","type","kind","origin"}]}).
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Convert(a) => convert(a),
+        Command::Schema(a) => print_schema(a),
+        Command::Tables => {
+            for t in Table::ALL {
+                println!("{t}");
+            }
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, msg)) => {
+            eprintln!("netskope-arrow: error: {msg}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+type CliResult = Result<(), (u8, String)>;
+
+fn usage(e: netskope_arrow::Error) -> (u8, String) {
+    (2, e.to_string())
+}
+
+fn convert(a: ConvertArgs) -> CliResult {
+    let table = a
+        .table
+        .as_deref()
+        .map(str::parse::<Table>)
+        .transpose()
+        .map_err(usage)?;
+    let compression: Compression = a.compression.parse().map_err(usage)?;
+    if a.batch_size == 0 {
+        return Err((2, "--batch-size must be at least 1".into()));
+    }
+    let options = ConvertOptions {
+        decoder: DecoderOptions {
+            batch_size: a.batch_size,
+            table,
+            limits: Limits {
+                max_line_bytes: a.max_line_bytes,
+                ..Limits::default()
+            },
+        },
+        write: WriteOptions {
+            format: match a.format {
+                Format::Parquet => OutputFormat::Parquet,
+                Format::Ipc => OutputFormat::Ipc,
+            },
+            compression,
+            ..WriteOptions::default()
+        },
+        overwrite: a.overwrite,
+    };
+    let total: u64 = a
+        .inputs
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let show = !a.quiet && std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut last = Instant::now();
+    let mut progress = |read: u64| {
+        if show && last.elapsed().as_millis() >= 100 {
+            last = Instant::now();
+            draw_progress(read, total, started.elapsed().as_secs_f64());
+        }
+    };
+    let result = convert_files(&a.inputs, &a.out, &options, &mut progress);
+    if show {
+        eprint!("\r\x1b[2K");
+    }
+    let summary = result.map_err(|e| match e {
+        netskope_arrow::Error::InvalidArgument(_) => usage(e),
+        e => (1, e.to_string()),
+    })?;
+    print_summary(&summary, a.json);
+    Ok(())
+}
+
+fn draw_progress(read: u64, total: u64, secs: f64) {
+    let mbps = read as f64 / 1e6 / secs.max(1e-9);
+    if total > 0 {
+        let frac = (read as f64 / total as f64).min(1.0);
+        let filled = (frac * 30.0) as usize;
+        eprint!(
+            "\r[{}{}] {:5.1}% {:.1}/{:.1} MB {:.0} MB/s",
+            "#".repeat(filled),
+            " ".repeat(30 - filled),
+            frac * 100.0,
+            read as f64 / 1e6,
+            total as f64 / 1e6,
+            mbps
+        );
+    } else {
+        eprint!("\r{:.1} MB {:.0} MB/s", read as f64 / 1e6, mbps);
+    }
+    let _ = std::io::stderr().flush();
+}
+
+fn print_summary(s: &Summary, json: bool) {
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    for t in Table::ALL {
+        let rows = s.stats.rows_in(t);
+        if rows > 0 {
+            let _ = writeln!(out, "{:<32} {:>12} rows", t.name(), rows);
+        }
+    }
+    let _ = writeln!(out, "{:<32} {:>12} rows in total", "", s.stats.total_rows());
+    let _ = writeln!(
+        out,
+        "rejects: {}  blank lines: {}  unwrapped from API responses: {}",
+        s.stats.rejects, s.stats.blank_lines, s.stats.unwrapped
+    );
+    let _ = writeln!(
+        out,
+        "read {:.1} MB in {:.2} s ({:.1} MB/s)",
+        s.stats.bytes_in as f64 / 1e6,
+        s.elapsed.as_secs_f64(),
+        s.mb_per_s()
+    );
+    for p in &s.outputs {
+        let _ = writeln!(out, "wrote {}", p.display());
+    }
+    if json {
+        let _ = writeln!(out, "{}", s.to_json());
+    }
+}
+
+fn print_schema(a: SchemaArgs) -> CliResult {
+    let tables: Vec<Table> = match &a.table {
+        Some(t) => vec![t.parse().map_err(usage)?],
+        None => Table::ALL.to_vec(),
+    };
+    let mut out = String::new();
+    if a.json {
+        out.push('{');
+        for (i, t) in tables.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!("\"{}\":[", t.name()));
+            for (j, c) in columns(*t).iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out.push_str(&format!(
+                    "{{\"name\":{},\"type\":{},\"kind\":{},\"origin\":{}}}",
+                    json_string(c.name),
+                    json_string(&c.kind.data_type().to_string()),
+                    json_string(c.kind.name()),
+                    json_string(c.origin)
+                ));
+            }
+            out.push(']');
+        }
+        out.push_str("}\n");
+    } else {
+        for t in tables {
+            let cols = columns(t);
+            out.push_str(&format!("{} ({} columns)\n", t.name(), cols.len()));
+            for c in cols {
+                out.push_str(&format!("  {:<40} {}\n", c.name, c.kind.data_type()));
+            }
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = stdout.write_all(out.as_bytes());
+    Ok(())
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,538 @@
+//! Value coercions: the documented rules that turn one raw JSON value into a column's type.
+//!
+//! Every function returns [`Coerced::Value`], [`Coerced::Null`] (a documented "missing"
+//! marker), or [`Coerced::Keep`]: the value cannot be converted without losing meaning and must
+//! be kept verbatim in `_extra`.
+
+use crate::json::{Kind, Span};
+
+/// The outcome of coercing one value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Coerced<T> {
+    Value(T),
+    Null,
+    Keep,
+}
+
+/// Strings that mean "no value" in non-string columns (compared case-insensitively after
+/// trimming whitespace). String columns keep them as sent.
+pub const PLACEHOLDERS: &[&str] = &[
+    "",
+    "-",
+    "n/a",
+    "na",
+    "null",
+    "none",
+    "nil",
+    "unknown",
+    "undefined",
+    "notavailable",
+    "notchecked",
+    "nossl",
+];
+
+/// Whether the raw bytes of a string (between its quotes) are a placeholder.
+#[inline]
+pub(crate) fn is_placeholder(raw: &[u8]) -> bool {
+    let t = raw.trim_ascii();
+    t.len() <= 12
+        && PLACEHOLDERS
+            .iter()
+            .any(|p| p.as_bytes().eq_ignore_ascii_case(t))
+}
+
+/// A number written as a JSON number token or inside a string (`"443"`).
+#[inline]
+fn numeric_text<'a>(span: &Span, line: &'a [u8]) -> Result<&'a [u8], bool> {
+    match span.kind {
+        Kind::Number => Ok(span.bytes(line)),
+        Kind::String if !span.escaped => {
+            let raw = span.bytes(line);
+            if is_placeholder(raw) {
+                Err(true)
+            } else {
+                Ok(raw.trim_ascii())
+            }
+        }
+        Kind::String => Err(false),
+        Kind::Null => Err(true),
+        _ => Err(false),
+    }
+}
+
+macro_rules! missing_or_keep {
+    ($e:expr) => {
+        match $e {
+            Ok(t) => t,
+            Err(true) => return Coerced::Null,
+            Err(false) => return Coerced::Keep,
+        }
+    };
+}
+
+/// Parses a JSON integer exactly (no float round trip). Integral decimals like `5.0` and
+/// exponents like `1e3` are accepted when the result is an exact integer in range.
+pub(crate) fn parse_i64(t: &[u8]) -> Option<i64> {
+    let (neg, digits) = match t.first()? {
+        b'-' => (true, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    if digits.iter().all(u8::is_ascii_digit) {
+        if digits.len() > 1 && digits[0] == b'0' {
+            return None;
+        }
+        let mut v: i64 = 0;
+        for &d in digits {
+            let d = (d - b'0') as i64;
+            v = if neg {
+                v.checked_mul(10)?.checked_sub(d)?
+            } else {
+                v.checked_mul(10)?.checked_add(d)?
+            };
+        }
+        return Some(v);
+    }
+    let (int, frac) = split_decimal(t)?;
+    if frac != 0 {
+        return None;
+    }
+    i64::try_from(int).ok()
+}
+
+/// Splits a decimal number (no exponent beyond what fits) into an integer part and
+/// millionths: `1.5` -> (1, 500000). Returns None for malformed text or lost precision.
+fn split_decimal(t: &[u8]) -> Option<(i128, i64)> {
+    if !is_json_number(t) {
+        return None;
+    }
+    let s = std::str::from_utf8(t).ok()?;
+    let (mant, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
+        None => (s, 0),
+    };
+    let neg = mant.starts_with('-');
+    let mant = mant.trim_start_matches('-');
+    let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
+    let mut digits: String = format!("{ip}{fp}");
+    let mut point = ip.len() as i64 + exp as i64; // digits before the decimal point
+    if point < 0 {
+        digits = "0".repeat((-point) as usize) + &digits;
+        point = 0;
+    }
+    if point > 40 {
+        return None;
+    }
+    let point = point as usize;
+    while digits.len() < point {
+        digits.push('0');
+    }
+    let (ip, fp) = digits.split_at(point);
+    if fp.len() > 6 && fp[6..].bytes().any(|b| b != b'0') {
+        return None;
+    }
+    let int: i128 = if ip.is_empty() { 0 } else { ip.parse().ok()? };
+    let mut frac: i64 = 0;
+    for i in 0..6 {
+        frac = frac * 10 + fp.as_bytes().get(i).map_or(0, |b| (b - b'0') as i64);
+    }
+    Some(if neg { (-int, -frac) } else { (int, frac) })
+}
+
+fn is_json_number(t: &[u8]) -> bool {
+    let mut p = 0;
+    let at = |p: usize| t.get(p).copied();
+    if at(p) == Some(b'-') {
+        p += 1;
+    }
+    match at(p) {
+        Some(b'0') => p += 1,
+        Some(b'1'..=b'9') => {
+            while matches!(at(p), Some(b'0'..=b'9')) {
+                p += 1
+            }
+        }
+        _ => return false,
+    }
+    if at(p) == Some(b'.') {
+        p += 1;
+        if !matches!(at(p), Some(b'0'..=b'9')) {
+            return false;
+        }
+        while matches!(at(p), Some(b'0'..=b'9')) {
+            p += 1
+        }
+    }
+    if matches!(at(p), Some(b'e' | b'E')) {
+        p += 1;
+        if matches!(at(p), Some(b'+' | b'-')) {
+            p += 1;
+        }
+        if !matches!(at(p), Some(b'0'..=b'9')) {
+            return false;
+        }
+        while matches!(at(p), Some(b'0'..=b'9')) {
+            p += 1
+        }
+    }
+    p == t.len()
+}
+
+/// `Int64` columns.
+pub(crate) fn int64(span: &Span, line: &[u8]) -> Coerced<i64> {
+    let t = missing_or_keep!(numeric_text(span, line));
+    match parse_i64(t) {
+        Some(v) => Coerced::Value(v),
+        None => Coerced::Keep,
+    }
+}
+
+/// `Float64` columns.
+pub(crate) fn float64(span: &Span, line: &[u8]) -> Coerced<f64> {
+    let t = missing_or_keep!(numeric_text(span, line));
+    if !is_json_number(t) {
+        return Coerced::Keep;
+    }
+    // SAFETY of from_utf8: a JSON number is ASCII.
+    match std::str::from_utf8(t)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        Some(v) if v.is_finite() => Coerced::Value(v),
+        _ => Coerced::Keep,
+    }
+}
+
+/// `Boolean` columns.
+pub(crate) fn boolean(span: &Span, line: &[u8]) -> Coerced<bool> {
+    match span.kind {
+        Kind::True => Coerced::Value(true),
+        Kind::False => Coerced::Value(false),
+        Kind::Null => Coerced::Null,
+        Kind::Number => match span.bytes(line) {
+            b"1" => Coerced::Value(true),
+            b"0" => Coerced::Value(false),
+            _ => Coerced::Keep,
+        },
+        Kind::String if !span.escaped => {
+            let raw = span.bytes(line).trim_ascii();
+            for (word, v) in [
+                (&b"true"[..], true),
+                (b"false", false),
+                (b"yes", true),
+                (b"no", false),
+                (b"1", true),
+                (b"0", false),
+            ] {
+                if raw.eq_ignore_ascii_case(word) {
+                    return Coerced::Value(v);
+                }
+            }
+            if is_placeholder(raw) {
+                Coerced::Null
+            } else {
+                Coerced::Keep
+            }
+        }
+        _ => Coerced::Keep,
+    }
+}
+
+/// Epoch values below this are seconds; below `MILLIS_LIMIT` milliseconds (from 2001-09-09);
+/// below `MICROS_LIMIT` microseconds.
+pub const SECONDS_LIMIT: i128 = 1_000_000_000_000;
+const MILLIS_LIMIT: i128 = 1_000_000_000_000_000;
+const MICROS_LIMIT: i128 = 1_000_000_000_000_000_000;
+
+/// `Timestamp(Microsecond, UTC)` columns: returns microseconds since the epoch.
+pub(crate) fn timestamp(span: &Span, line: &[u8]) -> Coerced<i64> {
+    let t = match numeric_text(span, line) {
+        Ok(t) => t,
+        Err(true) => return Coerced::Null,
+        Err(false) => return Coerced::Keep,
+    };
+    let Some((int, frac)) = split_decimal(t) else {
+        // Not a number: an ISO-8601 string with an explicit zone is unambiguous.
+        if span.kind == Kind::String {
+            return match parse_iso8601(t) {
+                Some(us) => Coerced::Value(us),
+                None => Coerced::Keep,
+            };
+        }
+        return Coerced::Keep;
+    };
+    if int == 0 && frac == 0 {
+        return Coerced::Null;
+    }
+    let abs = int.abs();
+    let micros: Option<i128> = if abs < SECONDS_LIMIT {
+        Some(int * 1_000_000 + frac as i128)
+    } else if frac != 0 {
+        None
+    } else if abs < MILLIS_LIMIT {
+        Some(int * 1000)
+    } else if abs < MICROS_LIMIT {
+        Some(int)
+    } else {
+        None
+    };
+    match micros.and_then(|m| i64::try_from(m).ok()) {
+        Some(m) => Coerced::Value(m),
+        None => Coerced::Keep,
+    }
+}
+
+/// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's algorithm).
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+fn digits(t: &[u8]) -> Option<u32> {
+    if t.is_empty() || t.len() > 9 || !t.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(t).ok()?.parse().ok()
+}
+
+/// Seconds of the day from `HH:MM:SS`.
+fn clock(t: &[u8]) -> Option<i64> {
+    if t.len() != 8 || t[2] != b':' || t[5] != b':' {
+        return None;
+    }
+    let (h, m, s) = (digits(&t[0..2])?, digits(&t[3..5])?, digits(&t[6..8])?);
+    (h < 24 && m < 60 && s < 61).then_some(h as i64 * 3600 + m as i64 * 60 + s as i64)
+}
+
+fn date_seconds(y: i64, m: u32, d: u32) -> Option<i64> {
+    ((1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m))
+        .then(|| days_from_civil(y, m, d) * 86_400)
+}
+
+/// Parses `YYYY-MM-DD[T ]HH:MM:SS[.frac](Z|+HH:MM|+HHMM)` into epoch microseconds.
+/// Strings without a zone are not accepted: their meaning would be a guess.
+pub(crate) fn parse_iso8601(t: &[u8]) -> Option<i64> {
+    if t.len() < 20 || t[4] != b'-' || t[7] != b'-' || !matches!(t[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let y = digits(&t[0..4])? as i64;
+    let day = date_seconds(y, digits(&t[5..7])?, digits(&t[8..10])?)?;
+    let secs = clock(&t[11..19])?;
+    let mut rest = &t[19..];
+    let mut micros = 0i64;
+    if rest.first() == Some(&b'.') {
+        let n = rest[1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 || n > 9 {
+            return None;
+        }
+        let frac = &rest[1..1 + n];
+        for i in 0..6 {
+            micros = micros * 10 + frac.get(i).map_or(0, |b| (b - b'0') as i64);
+        }
+        if frac.len() > 6 && frac[6..].iter().any(|&b| b != b'0') {
+            return None;
+        }
+        rest = &rest[1 + n..];
+    }
+    let offset = match rest {
+        b"Z" | b"z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [sign @ (b'+' | b'-'), h1, h2, m1, m2] => {
+            let h = digits(&[*h1, *h2])? as i64;
+            let m = digits(&[*m1, *m2])? as i64;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let o = h * 3600 + m * 60;
+            if *sign == b'-' {
+                -o
+            } else {
+                o
+            }
+        }
+        _ => return None,
+    };
+    Some((day + secs - offset) * 1_000_000 + micros)
+}
+
+const MONTHS: [&[u8]; 12] = [
+    b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
+];
+
+/// Parses `src_time` ("Mon Jan  6 14:22:08 2025", also with `&nbsp;` between the month and the
+/// day, or a zero-padded day) into seconds since the epoch of the local wall clock.
+pub(crate) fn parse_src_time(s: &str) -> Option<i64> {
+    let cleaned;
+    let s = if s.contains("&nbsp;") {
+        cleaned = s.replace("&nbsp;", " ");
+        cleaned.as_str()
+    } else {
+        s
+    };
+    let parts: Vec<&str> = s.split_ascii_whitespace().collect();
+    // Optional weekday first.
+    let parts: &[&str] = match parts.len() {
+        5 => &parts[1..],
+        4 => &parts[..],
+        _ => return None,
+    };
+    let month = MONTHS
+        .iter()
+        .position(|m| parts[0].len() >= 3 && parts[0].as_bytes()[..3].eq_ignore_ascii_case(m))?
+        as u32
+        + 1;
+    let day = digits(parts[1].as_bytes())?;
+    let secs = clock(parts[2].as_bytes())?;
+    let year = digits(parts[3].as_bytes())? as i64;
+    if parts[3].len() != 4 {
+        return None;
+    }
+    Some(date_seconds(year, month, day)? + secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span_of(line: &[u8]) -> Span {
+        let mut entries = Vec::new();
+        crate::json::scan_object(line, &crate::Limits::default(), &mut entries).unwrap();
+        entries[0].value
+    }
+
+    fn with<T>(json_value: &str, f: impl Fn(&Span, &[u8]) -> Coerced<T>) -> Coerced<T> {
+        let line = format!("{{\"v\":{json_value}}}");
+        f(&span_of(line.as_bytes()), line.as_bytes())
+    }
+
+    #[test]
+    fn int64_is_exact_and_accepts_strings() {
+        assert_eq!(
+            with("8847222077216958610", int64),
+            Coerced::Value(8847222077216958610)
+        );
+        assert_eq!(with("\"443\"", int64), Coerced::Value(443));
+        assert_eq!(
+            with("-9223372036854775808", int64),
+            Coerced::Value(i64::MIN)
+        );
+        assert_eq!(with("5.0", int64), Coerced::Value(5));
+        assert_eq!(with("1e3", int64), Coerced::Value(1000));
+        assert_eq!(with("\"N/A\"", int64), Coerced::Null);
+        assert_eq!(with("\"\"", int64), Coerced::Null);
+        assert_eq!(with("null", int64), Coerced::Null);
+        assert_eq!(with("18446744073709551616", int64), Coerced::Keep);
+        assert_eq!(with("9223372036854775808", int64), Coerced::Keep);
+        assert_eq!(with("5.5", int64), Coerced::Keep);
+        assert_eq!(with("\"0x10\"", int64), Coerced::Keep);
+        assert_eq!(with("true", int64), Coerced::Keep);
+        assert_eq!(with("[]", int64), Coerced::Keep);
+    }
+
+    #[test]
+    fn float64_rules() {
+        assert_eq!(with("46.949800000000003", float64), Coerced::Value(46.9498));
+        assert_eq!(with("34", float64), Coerced::Value(34.0));
+        assert_eq!(with("\"12.5\"", float64), Coerced::Value(12.5));
+        assert_eq!(with("\"-119.7257|45.8234\"", float64), Coerced::Keep);
+        assert_eq!(with("1e400", float64), Coerced::Keep);
+        assert_eq!(with("\"NaN\"", float64), Coerced::Keep);
+        assert_eq!(with("\"NotAvailable\"", float64), Coerced::Null);
+    }
+
+    #[test]
+    fn boolean_rules() {
+        assert_eq!(with("\"yes\"", boolean), Coerced::Value(true));
+        assert_eq!(with("\"False\"", boolean), Coerced::Value(false));
+        assert_eq!(with("true", boolean), Coerced::Value(true));
+        assert_eq!(with("0", boolean), Coerced::Value(false));
+        assert_eq!(with("\"\"", boolean), Coerced::Null);
+        assert_eq!(with("\"maybe\"", boolean), Coerced::Keep);
+        assert_eq!(with("2", boolean), Coerced::Keep);
+    }
+
+    #[test]
+    fn timestamps_in_seconds_millis_micros() {
+        assert_eq!(
+            with("1736154198", timestamp),
+            Coerced::Value(1_736_154_198_000_000)
+        );
+        assert_eq!(
+            with("1657199079025", timestamp),
+            Coerced::Value(1_657_199_079_025_000)
+        );
+        assert_eq!(
+            with("1657199079025123", timestamp),
+            Coerced::Value(1_657_199_079_025_123)
+        );
+        assert_eq!(
+            with("\"1736154198\"", timestamp),
+            Coerced::Value(1_736_154_198_000_000)
+        );
+        assert_eq!(
+            with("1653837064.25", timestamp),
+            Coerced::Value(1_653_837_064_250_000)
+        );
+        assert_eq!(with("0", timestamp), Coerced::Null);
+        assert_eq!(with("0.0", timestamp), Coerced::Null);
+        assert_eq!(with("-1", timestamp), Coerced::Value(-1_000_000));
+        assert_eq!(
+            with("253402300799", timestamp),
+            Coerced::Value(253_402_300_799_000_000)
+        );
+        assert_eq!(
+            with("\"2024-01-02T03:04:05.5+01:00\"", timestamp),
+            Coerced::Value(1_704_161_045_500_000)
+        );
+        assert_eq!(
+            with("\"2023-12-11 15:25:31.000000000\"", timestamp),
+            Coerced::Keep
+        );
+        assert_eq!(with("1657199079025.5", timestamp), Coerced::Keep);
+        assert_eq!(with("1e30", timestamp), Coerced::Keep);
+    }
+
+    #[test]
+    fn src_time_both_forms() {
+        let want = Some(1_736_173_328); // 2025-01-06 14:22:08 as a naive wall clock
+        assert_eq!(parse_src_time("Mon Jan  6 14:22:08 2025"), want);
+        assert_eq!(parse_src_time("Mon Jan&nbsp;6 14:22:08 2025"), want);
+        assert_eq!(parse_src_time("Mon Jan 06 14:22:08 2025"), want);
+        assert_eq!(parse_src_time(""), None);
+        assert_eq!(parse_src_time("Mon Feb 30 14:22:08 2025"), None);
+    }
+
+    #[test]
+    fn placeholders_are_case_insensitive() {
+        for p in [
+            "",
+            " ",
+            "N/A",
+            "n/a",
+            "NotAvailable",
+            "-",
+            "None",
+            "NoSSL",
+            "Unknown",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p:?}");
+        }
+        assert!(!is_placeholder(b"0"));
+        assert!(!is_placeholder(b"no"));
+    }
+}

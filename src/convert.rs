@@ -1,0 +1,176 @@
+//! Whole-file conversion to a directory of Parquet or Arrow IPC files (what the CLI runs).
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::decoder::{Decoder, DecoderOptions, Stats};
+use crate::error::{Error, Result};
+use crate::input::decompressed;
+use crate::read::CHUNK_SIZE;
+use crate::schema::Table;
+use crate::write::{DirectoryWriter, WriteOptions};
+
+/// Options of [`convert_files`].
+#[derive(Debug, Clone, Default)]
+pub struct ConvertOptions {
+    /// Decoding options (forced table, batch size, limits).
+    pub decoder: DecoderOptions,
+    /// Output format and Parquet settings.
+    pub write: WriteOptions,
+    /// Replace outputs that already exist.
+    pub overwrite: bool,
+}
+
+/// What a conversion did.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Counters (rows per table, rejects, blank lines, bytes).
+    pub stats: Stats,
+    /// Files written.
+    pub outputs: Vec<PathBuf>,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Compressed bytes read from the inputs (equal to `stats.bytes_in` for plain files).
+    pub bytes_read: u64,
+}
+
+impl Summary {
+    /// Throughput in MB/s (10^6 bytes) of decompressed input.
+    pub fn mb_per_s(&self) -> f64 {
+        self.stats.bytes_in as f64 / 1e6 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The summary as one JSON object: `tables` (table -> rows, every table), `rows`,
+    /// `rejects`, `blank_lines`, `unwrapped` (records taken out of API response envelopes),
+    /// `bytes_in`, `bytes_read`, `seconds`, `mb_per_s`, `outputs`.
+    pub fn to_json(&self) -> String {
+        let tables: Vec<String> = Table::ALL
+            .iter()
+            .map(|t| format!("\"{}\":{}", t.name(), self.stats.rows_in(*t)))
+            .collect();
+        let mut outputs = Vec::new();
+        for p in &self.outputs {
+            if !outputs.is_empty() {
+                outputs.push(b',');
+            }
+            crate::json::push_json_string(&p.display().to_string(), &mut outputs);
+        }
+        format!(
+            "{{\"tables\":{{{}}},\"rows\":{},\"rejects\":{},\"blank_lines\":{},\"unwrapped\":{},\"bytes_in\":{},\"bytes_read\":{},\"seconds\":{:.3},\"mb_per_s\":{:.1},\"outputs\":[{}]}}",
+            tables.join(","),
+            self.stats.total_rows(),
+            self.stats.rejects,
+            self.stats.blank_lines,
+            self.stats.unwrapped,
+            self.stats.bytes_in,
+            self.bytes_read,
+            self.elapsed.as_secs_f64(),
+            self.mb_per_s(),
+            String::from_utf8_lossy(&outputs),
+        )
+    }
+}
+
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Converts `inputs` (paths, `-` for stdin; gzip / zstd detected) into `out_dir`.
+///
+/// `progress` is called after every chunk with the number of (compressed) input bytes read so
+/// far over all inputs.
+pub fn convert_files(
+    inputs: &[PathBuf],
+    out_dir: &Path,
+    options: &ConvertOptions,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Summary> {
+    let started = Instant::now();
+    // Open every input first, so a missing file fails before anything is written.
+    for p in inputs {
+        if p.as_os_str() != "-" {
+            let meta = std::fs::metadata(p).map_err(|source| Error::Input {
+                path: p.clone(),
+                source,
+            })?;
+            if meta.is_dir() {
+                return Err(Error::Input {
+                    path: p.clone(),
+                    source: io::Error::new(io::ErrorKind::InvalidInput, "is a directory"),
+                });
+            }
+        }
+    }
+    let mut sink = DirectoryWriter::create(out_dir, options.write.clone(), options.overwrite)?;
+    let mut decoder = Decoder::new(options.decoder.clone());
+    let count = Arc::new(AtomicU64::new(0));
+    let mut buf = vec![0u8; CHUNK_SIZE];
+    for path in inputs {
+        let input_err = |source| Error::Input {
+            path: path.clone(),
+            source,
+        };
+        let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+            Box::new(io::stdin())
+        } else {
+            Box::new(File::open(path).map_err(input_err)?)
+        };
+        let (mut reader, _) = decompressed(Counting {
+            inner: raw,
+            count: count.clone(),
+        })
+        .map_err(input_err)?;
+        decoder.start_source(&path.display().to_string());
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(match e.kind() {
+                        io::ErrorKind::InvalidData
+                        | io::ErrorKind::InvalidInput
+                        | io::ErrorKind::UnexpectedEof => Error::Decompress {
+                            path: path.clone(),
+                            message: e.to_string(),
+                        },
+                        _ => input_err(e),
+                    })
+                }
+            };
+            decoder.push(&buf[..n]);
+            drain(&mut decoder, &mut sink)?;
+            progress(count.load(Ordering::Relaxed));
+        }
+        decoder.end_source();
+    }
+    decoder.finish();
+    drain(&mut decoder, &mut sink)?;
+    let outputs = sink.finish()?;
+    Ok(Summary {
+        stats: decoder.stats().clone(),
+        outputs,
+        elapsed: started.elapsed(),
+        bytes_read: count.load(Ordering::Relaxed),
+    })
+}
+
+fn drain(decoder: &mut Decoder, sink: &mut DirectoryWriter) -> Result<()> {
+    while let Some((table, batch)) = decoder.next_batch() {
+        sink.write(table, &batch)?;
+    }
+    sink.write_rejects(&decoder.take_rejects())
+}

@@ -1,0 +1,547 @@
+//! The push decoder: NDJSON bytes in (in chunks of any size), typed record batches and rejects out.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+
+use crate::builder::{str_of, Scratch, TableBuilder};
+use crate::json::{self, Entry, Kind};
+use crate::limits::Limits;
+use crate::reject::Reject;
+use crate::route::{route, RouteKeys, Truthy};
+use crate::schema::{registry, Table};
+
+/// Options of a [`Decoder`].
+///
+/// ```
+/// use netskope_arrow::{DecoderOptions, Table};
+/// let opts = DecoderOptions { table: Some(Table::Application), ..Default::default() };
+/// assert_eq!(opts.batch_size, 8192);
+/// ```
+#[derive(Debug, Clone)]
+pub struct DecoderOptions {
+    /// Rows per output batch (default 8192).
+    pub batch_size: usize,
+    /// Put every record into this table instead of routing it (for files whose endpoint is
+    /// known, e.g. an export of `/events/application` that holds `alert: "yes"` rows).
+    pub table: Option<Table>,
+    /// Resource limits per line.
+    pub limits: Limits,
+}
+
+impl Default for DecoderOptions {
+    fn default() -> Self {
+        DecoderOptions {
+            batch_size: 8192,
+            table: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Counters of a conversion.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Rows written per table, indexed like [`Table::ALL`].
+    pub rows: [u64; 9],
+    /// Lines (or envelope elements) that were rejected.
+    pub rejects: u64,
+    /// Lines holding only whitespace, skipped.
+    pub blank_lines: u64,
+    /// Bytes of (decompressed) input consumed.
+    pub bytes_in: u64,
+    /// Lines seen, blank ones included.
+    pub lines: u64,
+    /// Records that came out of an API response envelope (`{"ok":1,"result":[...]}`).
+    pub unwrapped: u64,
+}
+
+impl Stats {
+    /// Rows written to `table`.
+    pub fn rows_in(&self, table: Table) -> u64 {
+        self.rows[table.index()]
+    }
+
+    /// Rows written to all tables.
+    pub fn total_rows(&self) -> u64 {
+        self.rows.iter().sum()
+    }
+
+    /// Adds another conversion's counters to these.
+    pub fn merge(&mut self, other: &Stats) {
+        for (a, b) in self.rows.iter_mut().zip(other.rows) {
+            *a += b;
+        }
+        self.rejects += other.rejects;
+        self.blank_lines += other.blank_lines;
+        self.bytes_in += other.bytes_in;
+        self.lines += other.lines;
+        self.unwrapped += other.unwrapped;
+    }
+}
+
+/// Global ids of the fields routing looks at.
+struct RouteIds {
+    type_: Option<u16>,
+    record_type: Option<u16>,
+    alert: Option<u16>,
+    alert_type: Option<u16>,
+    dlp_match_info: Option<u16>,
+    dlp_incident_id: Option<u16>,
+}
+
+/// Per-record working state, reused between records.
+struct Row {
+    entries: Vec<Entry>,
+    keep: Vec<bool>,
+    global: Vec<u32>,
+    /// Global field ids of the previous record's keys, by position.
+    previous: Vec<u32>,
+    /// Per global field id: (generation, entry index).
+    slots: Vec<(u32, u32)>,
+    generation: u32,
+    scratch: Scratch,
+    key_scratch: String,
+}
+
+const NO_FIELD: u32 = u32::MAX;
+
+/// A push decoder for Netskope NDJSON.
+///
+/// Feed bytes with [`Decoder::push`] in chunks of any size (records may be split across
+/// chunks), call [`Decoder::finish`] at the end, and drain [`Decoder::next_batch`] and
+/// [`Decoder::take_rejects`] as you go: memory stays bounded by the batch size and the longest
+/// line.
+///
+/// ```
+/// use netskope_arrow::{Decoder, DecoderOptions, Table};
+/// let mut d = Decoder::new(DecoderOptions::default());
+/// d.push(b"{\"type\":\"admin_audit_logs\",\"timestamp\":1736151783,\"us");
+/// d.push(b"er\":\"a@example.com\"}\n\nnot json\n");
+/// d.finish();
+/// let (table, batch) = d.next_batch().unwrap();
+/// assert_eq!(table, Table::Audit);
+/// assert_eq!(batch.num_rows(), 1);
+/// let rejects = d.take_rejects();
+/// assert_eq!((rejects[0].line, rejects[0].offset), (3, 75));
+/// assert_eq!(d.stats().blank_lines, 1);
+/// ```
+pub struct Decoder {
+    options: DecoderOptions,
+    builders: Vec<Option<TableBuilder>>,
+    row: Row,
+    route_ids: RouteIds,
+    /// Bytes of an incomplete line carried over from the previous chunk.
+    partial: Vec<u8>,
+    /// Length of an over-long line being skipped (its first bytes are in `partial`).
+    skipping: Option<u64>,
+    source: Arc<str>,
+    line_no: u64,
+    /// Offset in the current source of the first byte not yet framed into a line.
+    offset: u64,
+    out: VecDeque<(Table, RecordBatch)>,
+    rejects: Vec<Reject>,
+    stats: Stats,
+}
+
+impl Decoder {
+    /// Creates a decoder. The source name used in rejects is `<input>` until
+    /// [`Decoder::start_source`] names one.
+    pub fn new(options: DecoderOptions) -> Self {
+        let reg = registry();
+        let g = |name: &str| reg.global_id(name.as_bytes());
+        Decoder {
+            builders: (0..Table::ALL.len()).map(|_| None).collect(),
+            row: Row {
+                entries: Vec::new(),
+                keep: Vec::new(),
+                global: Vec::new(),
+                previous: Vec::new(),
+                slots: vec![(0, 0); reg.field_names.len()],
+                generation: 0,
+                scratch: Scratch {
+                    text: String::new(),
+                    bytes: Vec::new(),
+                },
+                key_scratch: String::new(),
+            },
+            route_ids: RouteIds {
+                type_: g("type"),
+                record_type: g("record_type"),
+                alert: g("alert"),
+                alert_type: g("alert_type"),
+                dlp_match_info: g("dlp_match_info"),
+                dlp_incident_id: g("dlp_incident_id"),
+            },
+            options,
+            partial: Vec::new(),
+            skipping: None,
+            source: Arc::from("<input>"),
+            line_no: 0,
+            offset: 0,
+            out: VecDeque::new(),
+            rejects: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Ends the current source (its last line needs no newline) and starts counting lines and
+    /// offsets of a new one, named `name` in rejects. Batches keep filling across sources.
+    pub fn start_source(&mut self, name: &str) {
+        self.end_source();
+        self.source = Arc::from(name);
+        self.line_no = 0;
+        self.offset = 0;
+    }
+
+    /// Processes the line left without a final newline, if any.
+    pub fn end_source(&mut self) {
+        if self.skipping.is_some() || !self.partial.is_empty() {
+            let partial = std::mem::take(&mut self.partial);
+            self.line(&partial);
+            self.partial = partial;
+            self.partial.clear();
+        }
+    }
+
+    /// Feeds a chunk of input.
+    pub fn push(&mut self, mut chunk: &[u8]) {
+        self.stats.bytes_in += chunk.len() as u64;
+        if self.skipping.is_some() || !self.partial.is_empty() {
+            match memchr::memchr(b'\n', chunk) {
+                None => {
+                    self.carry(chunk);
+                    return;
+                }
+                Some(nl) => {
+                    self.carry(&chunk[..nl]);
+                    let partial = std::mem::take(&mut self.partial);
+                    self.line(&partial);
+                    self.partial = partial;
+                    self.partial.clear();
+                    self.offset += 1;
+                    chunk = &chunk[nl + 1..];
+                }
+            }
+        }
+        while let Some(nl) = memchr::memchr(b'\n', chunk) {
+            self.line(&chunk[..nl]);
+            self.offset += 1;
+            chunk = &chunk[nl + 1..];
+        }
+        self.carry(chunk);
+    }
+
+    /// Keeps the start of a line that continues in the next chunk.
+    fn carry(&mut self, bytes: &[u8]) {
+        if let Some(len) = &mut self.skipping {
+            *len += bytes.len() as u64;
+            return;
+        }
+        if self.partial.len() + bytes.len() > self.options.limits.max_line_bytes {
+            let keep = self
+                .options
+                .limits
+                .max_reject_raw_bytes
+                .saturating_sub(self.partial.len())
+                .min(bytes.len());
+            self.skipping = Some((self.partial.len() + bytes.len()) as u64);
+            self.partial.extend_from_slice(&bytes[..keep]);
+            self.partial
+                .truncate(self.options.limits.max_reject_raw_bytes);
+            return;
+        }
+        self.partial.extend_from_slice(bytes);
+    }
+
+    /// Flushes everything: the last unterminated line and all partly filled batches.
+    pub fn finish(&mut self) {
+        self.end_source();
+        for t in Table::ALL {
+            self.flush_table(t);
+        }
+    }
+
+    /// The next finished batch, if any.
+    pub fn next_batch(&mut self) -> Option<(Table, RecordBatch)> {
+        self.out.pop_front()
+    }
+
+    /// Takes the rejects collected so far.
+    pub fn take_rejects(&mut self) -> Vec<Reject> {
+        std::mem::take(&mut self.rejects)
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The options this decoder was made with.
+    pub fn options(&self) -> &DecoderOptions {
+        &self.options
+    }
+
+    fn flush_table(&mut self, t: Table) {
+        if let Some(b) = &mut self.builders[t.index()] {
+            if b.rows() > 0 {
+                let batch = b.finish();
+                self.out.push_back((t, batch));
+            }
+        }
+    }
+
+    /// Records a reject. `raw` is the line without its `\n`; a final `\r` is dropped too.
+    /// `truncated` says that `raw` is already only the start of the line.
+    fn reject(&mut self, offset: u64, error: String, raw: &[u8], truncated: bool) {
+        let raw = if truncated {
+            raw
+        } else {
+            raw.strip_suffix(b"\r").unwrap_or(raw)
+        };
+        let max = self.options.limits.max_reject_raw_bytes;
+        let cut = raw.len() > max;
+        self.stats.rejects += 1;
+        self.rejects.push(Reject {
+            source: self.source.clone(),
+            line: self.line_no,
+            offset,
+            error,
+            raw: raw[..raw.len().min(max)].to_vec(),
+            raw_truncated: truncated || cut,
+        });
+    }
+
+    /// Handles one complete line (without its `\n`). Advances `offset` past it.
+    fn line(&mut self, raw_line: &[u8]) {
+        self.line_no += 1;
+        self.stats.lines += 1;
+        let start = self.offset;
+        self.offset += match self.skipping {
+            Some(len) => len,
+            None => raw_line.len() as u64,
+        };
+        let too_long = match self.skipping.take() {
+            Some(len) => Some(len),
+            None if raw_line.len() > self.options.limits.max_line_bytes => {
+                Some(raw_line.len() as u64)
+            }
+            None => None,
+        };
+        if let Some(len) = too_long {
+            let msg = format!(
+                "line of {len} bytes is longer than the limit of {} bytes (Limits::max_line_bytes)",
+                self.options.limits.max_line_bytes
+            );
+            let kept_all = raw_line.len() as u64 == len;
+            self.reject(start, msg, raw_line, !kept_all);
+            return;
+        }
+        let mut l = raw_line;
+        if let Some(rest) = l.strip_suffix(b"\r") {
+            l = rest;
+        }
+        let mut lead = 0u64;
+        if let Some(rest) = l.strip_prefix(b"\xEF\xBB\xBF") {
+            l = rest;
+            lead = 3;
+        }
+        if l.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r')) {
+            self.stats.blank_lines += 1;
+            return;
+        }
+        if let Err(e) = simdutf8::compat::from_utf8(l) {
+            let msg = format!(
+                "invalid UTF-8 at byte {} of the line",
+                e.valid_up_to() + lead as usize
+            );
+            self.reject(start, msg, raw_line, false);
+            return;
+        }
+        let limits = self.options.limits.clone();
+        let mut entries = std::mem::take(&mut self.row.entries);
+        match json::scan_object(l, &limits, &mut entries) {
+            Err(e) => {
+                let msg = format!(
+                    "{} (at byte {} of the line)",
+                    e.message,
+                    e.position + lead as usize
+                );
+                self.reject(start, msg, raw_line, false);
+            }
+            Ok(()) => {
+                if let Some(records) = envelope(l, &entries) {
+                    self.unwrap_envelope(l, records, start + lead, &limits);
+                } else {
+                    self.record(l, &entries);
+                }
+            }
+        }
+        self.row.entries = entries;
+    }
+
+    /// Each element of a saved API response's record array becomes a record.
+    fn unwrap_envelope(&mut self, line: &[u8], records: json::Span, start: u64, limits: &Limits) {
+        let token = records.token(line);
+        let base = start + records.start as u64;
+        let mut elements = Vec::new();
+        json::array_elements(token, limits, |e| elements.push(e));
+        let mut entries = Vec::new();
+        for e in elements {
+            let bytes = e.token(token);
+            let at = base + e.start as u64 - usize::from(e.kind == Kind::String) as u64;
+            if e.kind != Kind::Object {
+                self.reject(
+                    at,
+                    "envelope element is not a JSON object".into(),
+                    bytes,
+                    false,
+                );
+                continue;
+            }
+            match json::scan_object(bytes, limits, &mut entries) {
+                Ok(()) => {
+                    self.stats.unwrapped += 1;
+                    self.record(bytes, &entries);
+                }
+                Err(err) => self.reject(at, err.message, bytes, false),
+            }
+        }
+    }
+
+    /// Routes and appends one scanned record.
+    fn record(&mut self, line: &[u8], entries: &[Entry]) {
+        let reg = registry();
+        let row = &mut self.row;
+        row.generation = row.generation.wrapping_add(1);
+        if row.generation == 0 {
+            row.slots.iter_mut().for_each(|s| *s = (0, 0));
+            row.generation = 1;
+        }
+        let gen = row.generation;
+        row.keep.clear();
+        row.keep.resize(entries.len(), false);
+        row.global.clear();
+        for (i, e) in entries.iter().enumerate() {
+            // Records of one export mostly repeat the previous record's key order: try the
+            // field seen at this position last time before hashing the key.
+            let predicted = row.previous.get(i).copied().filter(|&g| {
+                g != NO_FIELD
+                    && !e.key.escaped
+                    && reg.field_names[g as usize].as_bytes() == e.key.bytes(line)
+            });
+            let g = match predicted {
+                Some(g) => Some(g as u16),
+                None => {
+                    let key = str_of(&e.key, line, &mut row.key_scratch);
+                    reg.global_id(key.as_bytes())
+                }
+            };
+            match g {
+                Some(g) => {
+                    row.global.push(g as u32);
+                    let slot = &mut row.slots[g as usize];
+                    if slot.0 == gen {
+                        // Duplicate key: the last value wins, earlier ones go to `_extra`.
+                        row.keep[slot.1 as usize] = true;
+                    }
+                    *slot = (gen, i as u32);
+                }
+                None => {
+                    row.global.push(NO_FIELD);
+                    row.keep[i] = true;
+                }
+            }
+        }
+        std::mem::swap(&mut row.previous, &mut row.global);
+        let global = &row.previous;
+        let slot_of = |g: u16| -> Option<u32> {
+            let s = row.slots[g as usize];
+            (s.0 == gen).then_some(s.1)
+        };
+        let table = match self.options.table {
+            Some(t) => t,
+            None => {
+                let ids = &self.route_ids;
+                let value = |id: Option<u16>| {
+                    id.and_then(slot_of)
+                        .map(|e| entries[e as usize].value)
+                        .filter(|v| v.kind != Kind::Null)
+                };
+                // String values, unescaped (escapes in these short values are rare).
+                let text = |id: Option<u16>| -> Option<Cow<'_, [u8]>> {
+                    let v = value(id).filter(|v| v.kind == Kind::String)?;
+                    Some(if v.escaped {
+                        let mut s = String::new();
+                        json::unescape_into(v.bytes(line), &mut s);
+                        Cow::Owned(s.into_bytes())
+                    } else {
+                        Cow::Borrowed(v.bytes(line))
+                    })
+                };
+                let alert = value(ids.alert).map(|v| match v.kind {
+                    Kind::True => Truthy::Yes,
+                    Kind::String => Truthy::from_str_bytes(&text(ids.alert).unwrap_or_default()),
+                    Kind::Number if v.bytes(line) == b"1" => Truthy::Yes,
+                    _ => Truthy::No,
+                });
+                let (type_, record_type, alert_type) =
+                    (text(ids.type_), text(ids.record_type), text(ids.alert_type));
+                let keys = RouteKeys {
+                    type_: type_.as_deref(),
+                    record_type: record_type.as_deref(),
+                    alert,
+                    alert_type: alert_type.as_deref(),
+                    has_incident_fields: value(ids.dlp_match_info).is_some()
+                        || value(ids.dlp_incident_id).is_some(),
+                };
+                route(&keys)
+            }
+        };
+        let def = &reg.tables[table.index()];
+        let column_of = |i: usize| match global[i] {
+            NO_FIELD => None,
+            g => def.column_of_global[g as usize],
+        };
+        let capacity = self.options.batch_size.min(1024);
+        let builder =
+            self.builders[table.index()].get_or_insert_with(|| TableBuilder::new(table, capacity));
+        builder.append(
+            line,
+            entries,
+            column_of,
+            &mut row.keep,
+            &self.options.limits,
+            &mut row.scratch,
+        );
+        self.stats.rows[table.index()] += 1;
+        if builder.rows() >= self.options.batch_size.max(1) {
+            self.flush_table(table);
+        }
+    }
+}
+
+/// Recognizes a saved API response: v2 `{"ok":1,"result":[...],"wait_time":..,"timestamp_hwm":..}`
+/// or v1 `{"status":"success","msg":"","data":[...]}`. Returns the span of the record array.
+fn envelope(line: &[u8], entries: &[Entry]) -> Option<json::Span> {
+    const V2: &[&[u8]] = &[b"ok", b"result", b"wait_time", b"timestamp_hwm"];
+    const V1: &[&[u8]] = &[b"status", b"msg", b"data"];
+    if entries.is_empty() || entries.len() > 4 {
+        return None;
+    }
+    let keys: Vec<&[u8]> = entries.iter().map(|e| e.key.bytes(line)).collect();
+    let (allowed, marker, array) = if keys.contains(&&b"ok"[..]) {
+        (V2, &b"ok"[..], &b"result"[..])
+    } else {
+        (V1, &b"status"[..], &b"data"[..])
+    };
+    if !keys.iter().all(|k| allowed.contains(k)) || !keys.contains(&marker) {
+        return None;
+    }
+    entries
+        .iter()
+        .find(|e| e.key.bytes(line) == array && e.value.kind == Kind::Array)
+        .map(|e| e.value)
+}

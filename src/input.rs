@@ -1,0 +1,86 @@
+//! Opening inputs: files, stdin, and gzip / zstd streams detected by their magic bytes.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Compression of an input, detected from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputCompression {
+    /// Plain NDJSON.
+    None,
+    /// gzip (`1f 8b`); concatenated members are read one after another.
+    Gzip,
+    /// zstd (`28 b5 2f fd`); concatenated frames are read one after another.
+    Zstd,
+}
+
+impl InputCompression {
+    /// Detects the compression from the first bytes of a stream.
+    ///
+    /// ```
+    /// use netskope_arrow::InputCompression;
+    /// assert_eq!(InputCompression::detect(&[0x1f, 0x8b, 8]), InputCompression::Gzip);
+    /// assert_eq!(InputCompression::detect(b"{\"a\":1}"), InputCompression::None);
+    /// ```
+    pub fn detect(head: &[u8]) -> Self {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            InputCompression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            InputCompression::Zstd
+        } else {
+            InputCompression::None
+        }
+    }
+}
+
+/// Wraps `reader` in the decompressor its first bytes call for.
+///
+/// ```
+/// use std::io::Read;
+/// let (mut r, kind) = netskope_arrow::decompressed(&b"{}\n"[..]).unwrap();
+/// let mut s = String::new();
+/// r.read_to_string(&mut s).unwrap();
+/// assert_eq!((s.as_str(), kind), ("{}\n", netskope_arrow::InputCompression::None));
+/// ```
+pub fn decompressed<'a, R: Read + Send + 'a>(
+    reader: R,
+) -> io::Result<(Box<dyn Read + Send + 'a>, InputCompression)> {
+    let mut buf = BufReader::with_capacity(1 << 16, reader);
+    let kind = InputCompression::detect(buf.fill_buf()?);
+    let boxed: Box<dyn Read + Send + 'a> = match kind {
+        InputCompression::None => Box::new(buf),
+        InputCompression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buf)),
+        #[cfg(feature = "zstd")]
+        InputCompression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buf)?),
+        #[cfg(not(feature = "zstd"))]
+        InputCompression::Zstd => {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "zstd support is not compiled into this build",
+            ))
+        }
+    };
+    Ok((boxed, kind))
+}
+
+/// Opens a path (`-` is stdin) with transparent decompression.
+pub fn open(path: &Path) -> Result<(Box<dyn Read + Send>, InputCompression)> {
+    let input_err = |source| Error::Input {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.as_os_str() == "-" {
+        return decompressed(io::stdin()).map_err(input_err);
+    }
+    let file = File::open(path).map_err(input_err)?;
+    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        return Err(input_err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a directory",
+        )));
+    }
+    decompressed(file).map_err(input_err)
+}

@@ -1,0 +1,719 @@
+//! A strict, allocation-free JSON scanner for one NDJSON line.
+//!
+//! [`scan_object`] walks a line once, validates it completely (structure, string escapes,
+//! surrogate pairs, number grammar, nesting depth; raw control characters inside strings are
+//! tolerated, as many producers emit them) and records the byte ranges of the
+//! top-level keys and values. Nothing is decoded or allocated per value: column decoders
+//! later look at the raw bytes of the values they need (see `crate::coerce`).
+
+use crate::limits::Limits;
+
+/// The JSON type of a value, as seen in its first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    String,
+    Number,
+    True,
+    False,
+    Null,
+    Object,
+    Array,
+}
+
+/// A value's raw bytes within the line. For strings the range excludes the quotes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    pub start: u32,
+    pub end: u32,
+    pub kind: Kind,
+    /// Strings only: the raw text holds at least one backslash escape.
+    pub escaped: bool,
+}
+
+impl Span {
+    /// The raw bytes of the value (for strings, between the quotes).
+    #[inline]
+    pub fn bytes<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        &line[self.start as usize..self.end as usize]
+    }
+
+    /// The complete JSON token (strings with their quotes).
+    #[inline]
+    pub fn token<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        if self.kind == Kind::String {
+            &line[self.start as usize - 1..self.end as usize + 1]
+        } else {
+            self.bytes(line)
+        }
+    }
+}
+
+/// One top-level `"key": value` pair.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    pub key: Span,
+    pub value: Span,
+}
+
+/// Why a line is not a valid JSON object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ScanError {
+    pub message: String,
+    /// Byte position within the line where the problem was found.
+    pub position: usize,
+}
+
+type Result<T> = std::result::Result<T, ScanError>;
+
+fn err<T>(position: usize, message: impl Into<String>) -> Result<T> {
+    Err(ScanError {
+        message: message.into(),
+        position,
+    })
+}
+
+#[inline]
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Cursor over one line.
+struct Scanner<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    limits: &'a Limits,
+}
+
+impl<'a> Scanner<'a> {
+    #[inline]
+    fn skip_ws(&mut self) {
+        while self.pos < self.buf.len() && is_ws(self.buf[self.pos]) {
+            self.pos += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.buf.get(self.pos).copied()
+    }
+
+    fn describe(&self) -> String {
+        match self.peek() {
+            None => "end of line".to_string(),
+            Some(b) if b.is_ascii_graphic() => format!("'{}'", b as char),
+            Some(b) => format!("byte 0x{b:02x}"),
+        }
+    }
+
+    fn expect(&mut self, b: u8, what: &str) -> Result<()> {
+        self.skip_ws();
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else if self.pos >= self.buf.len() {
+            err(
+                self.pos,
+                format!("truncated JSON: expected {what} but the line ended"),
+            )
+        } else {
+            err(
+                self.pos,
+                format!("expected {what}, found {}", self.describe()),
+            )
+        }
+    }
+
+    /// Scans a string whose opening quote is at `self.pos - 1`. Returns (end, escaped) where
+    /// `end` is the position of the closing quote.
+    fn string(&mut self) -> Result<(usize, bool)> {
+        let mut escaped = false;
+        loop {
+            let rest = &self.buf[self.pos..];
+            match memchr::memchr2(b'"', b'\\', rest) {
+                None => return err(self.buf.len(), "truncated JSON: unterminated string"),
+                Some(i) => {
+                    self.pos += i;
+                    if self.buf[self.pos] == b'"' {
+                        let end = self.pos;
+                        self.pos += 1;
+                        return Ok((end, escaped));
+                    }
+                    escaped = true;
+                    self.escape()?;
+                }
+            }
+        }
+    }
+
+    /// Validates one escape sequence starting at the backslash.
+    fn escape(&mut self) -> Result<()> {
+        let at = self.pos;
+        match self.buf.get(at + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.pos += 2;
+                Ok(())
+            }
+            Some(b'u') => {
+                let hi = hex4(self.buf, at + 2)
+                    .ok_or_else(|| bad_escape(at, "\\u must be followed by 4 hex digits"))?;
+                self.pos = at + 6;
+                if (0xDC00..0xE000).contains(&hi) {
+                    return err(at, format!("lone low surrogate \\u{hi:04X} in string"));
+                }
+                if (0xD800..0xDC00).contains(&hi) {
+                    let lo = if self.buf.get(self.pos) == Some(&b'\\')
+                        && self.buf.get(self.pos + 1) == Some(&b'u')
+                    {
+                        hex4(self.buf, self.pos + 2)
+                    } else {
+                        None
+                    };
+                    match lo {
+                        Some(lo) if (0xDC00..0xE000).contains(&lo) => self.pos += 6,
+                        _ => return err(at, format!("lone high surrogate \\u{hi:04X} in string")),
+                    }
+                }
+                Ok(())
+            }
+            None => err(at, "truncated JSON: unterminated string"),
+            Some(_) => Err(bad_escape(at, "invalid escape sequence")),
+        }
+    }
+
+    fn number(&mut self) -> Result<usize> {
+        let start = self.pos;
+        let b = self.buf;
+        let mut p = self.pos;
+        if b.get(p) == Some(&b'-') {
+            p += 1;
+        }
+        match b.get(p) {
+            Some(b'0') => p += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(b.get(p), Some(b'0'..=b'9')) {
+                    p += 1;
+                }
+            }
+            _ => return err(start, "invalid number"),
+        }
+        if b.get(p) == Some(&b'.') {
+            p += 1;
+            if !matches!(b.get(p), Some(b'0'..=b'9')) {
+                return err(start, "invalid number: digits expected after '.'");
+            }
+            while matches!(b.get(p), Some(b'0'..=b'9')) {
+                p += 1;
+            }
+        }
+        if matches!(b.get(p), Some(b'e' | b'E')) {
+            p += 1;
+            if matches!(b.get(p), Some(b'+' | b'-')) {
+                p += 1;
+            }
+            if !matches!(b.get(p), Some(b'0'..=b'9')) {
+                return err(start, "invalid number: digits expected in exponent");
+            }
+            while matches!(b.get(p), Some(b'0'..=b'9')) {
+                p += 1;
+            }
+        }
+        if matches!(b.get(p), Some(b'0'..=b'9' | b'x' | b'X' | b'.')) {
+            return err(start, "invalid number");
+        }
+        self.pos = p;
+        Ok(p)
+    }
+
+    fn literal(&mut self, word: &[u8], kind: Kind) -> Result<Span> {
+        let start = self.pos;
+        if self.buf[start..].starts_with(word) {
+            self.pos += word.len();
+            Ok(Span {
+                start: start as u32,
+                end: self.pos as u32,
+                kind,
+                escaped: false,
+            })
+        } else if word.starts_with(&self.buf[start..]) {
+            err(
+                self.buf.len(),
+                "truncated JSON: the line ended inside a literal",
+            )
+        } else {
+            err(
+                start,
+                format!("unexpected {}: not a JSON value", self.describe()),
+            )
+        }
+    }
+
+    /// Scans any value at the cursor (after whitespace).
+    fn value(&mut self, depth: usize) -> Result<Span> {
+        self.skip_ws();
+        let start = self.pos;
+        match self.peek() {
+            None => err(start, "truncated JSON: expected a value but the line ended"),
+            Some(b'"') => {
+                self.pos += 1;
+                let (end, escaped) = self.string()?;
+                Ok(Span {
+                    start: (start + 1) as u32,
+                    end: end as u32,
+                    kind: Kind::String,
+                    escaped,
+                })
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let end = self.number()?;
+                Ok(Span {
+                    start: start as u32,
+                    end: end as u32,
+                    kind: Kind::Number,
+                    escaped: false,
+                })
+            }
+            Some(b't') => self.literal(b"true", Kind::True),
+            Some(b'f') => self.literal(b"false", Kind::False),
+            Some(b'n') => self.literal(b"null", Kind::Null),
+            Some(b'{' | b'[') => self.container(depth),
+            Some(_) => err(
+                start,
+                format!("unexpected {}: not a JSON value", self.describe()),
+            ),
+        }
+    }
+
+    /// Scans a nested object or array iteratively (no recursion, so depth costs no stack).
+    fn container(&mut self, depth: usize) -> Result<Span> {
+        let start = self.pos;
+        let kind = if self.buf[start] == b'{' {
+            Kind::Object
+        } else {
+            Kind::Array
+        };
+        // One bit per open container: 1 = object, 0 = array.
+        let mut stack: Vec<bool> = Vec::new();
+        loop {
+            // At this point a value starts at self.pos (after ws).
+            self.skip_ws();
+            match self.peek() {
+                Some(open @ (b'{' | b'[')) => {
+                    if depth + stack.len() + 1 > self.limits.max_depth {
+                        return err(
+                            self.pos,
+                            format!(
+                                "nesting deeper than the limit of {} levels (Limits::max_depth)",
+                                self.limits.max_depth
+                            ),
+                        );
+                    }
+                    self.pos += 1;
+                    let is_obj = open == b'{';
+                    stack.push(is_obj);
+                    self.skip_ws();
+                    let close = if is_obj { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        self.pos += 1;
+                        stack.pop();
+                    } else {
+                        if is_obj {
+                            self.key()?;
+                        }
+                        continue;
+                    }
+                }
+                _ => {
+                    self.value(depth + stack.len())?;
+                }
+            }
+            // After a complete value: close containers or move to the next element.
+            loop {
+                let Some(&is_obj) = stack.last() else {
+                    return Ok(Span {
+                        start: start as u32,
+                        end: self.pos as u32,
+                        kind,
+                        escaped: false,
+                    });
+                };
+                self.skip_ws();
+                let close = if is_obj { b'}' } else { b']' };
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if is_obj {
+                            self.key()?;
+                        }
+                        break;
+                    }
+                    Some(c) if c == close => {
+                        self.pos += 1;
+                        stack.pop();
+                    }
+                    None => {
+                        return err(
+                            self.pos,
+                            "truncated JSON: the line ended inside a nested value",
+                        )
+                    }
+                    _ => {
+                        let what = if is_obj { "',' or '}'" } else { "',' or ']'" };
+                        return err(
+                            self.pos,
+                            format!("expected {what}, found {}", self.describe()),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scans `"key":` inside an object.
+    fn key(&mut self) -> Result<Span> {
+        self.expect(b'"', "a quoted object key")?;
+        let start = self.pos;
+        let (end, escaped) = self.string()?;
+        self.expect(b':', "':' after an object key")?;
+        Ok(Span {
+            start: start as u32,
+            end: end as u32,
+            kind: Kind::String,
+            escaped,
+        })
+    }
+}
+
+fn bad_escape(at: usize, message: &str) -> ScanError {
+    ScanError {
+        message: message.to_string(),
+        position: at,
+    }
+}
+
+fn hex4(buf: &[u8], at: usize) -> Option<u32> {
+    let digits = buf.get(at..at + 4)?;
+    let mut v = 0u32;
+    for &d in digits {
+        v = v * 16 + (d as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// Scans `line`, which must hold exactly one JSON object (surrounding whitespace allowed),
+/// and appends its top-level entries to `entries`.
+pub(crate) fn scan_object(line: &[u8], limits: &Limits, entries: &mut Vec<Entry>) -> Result<()> {
+    entries.clear();
+    let mut s = Scanner {
+        buf: line,
+        pos: 0,
+        limits,
+    };
+    s.skip_ws();
+    match s.peek() {
+        Some(b'{') => s.pos += 1,
+        Some(b'[') => return err(s.pos, "not a JSON object: the line is a JSON array"),
+        None => return err(0, "empty line"),
+        Some(_) => {
+            let v = s.value(1);
+            return match v {
+                Ok(_) => err(0, "not a JSON object: the line is a JSON scalar"),
+                Err(e) => Err(e),
+            };
+        }
+    }
+    s.skip_ws();
+    if s.peek() == Some(b'}') {
+        s.pos += 1;
+    } else {
+        loop {
+            let key = s.key()?;
+            let value = s.value(1)?;
+            if entries.len() >= limits.max_keys {
+                return err(
+                    key.start as usize,
+                    format!(
+                        "more than {} keys in one record (Limits::max_keys)",
+                        limits.max_keys
+                    ),
+                );
+            }
+            entries.push(Entry { key, value });
+            s.skip_ws();
+            match s.peek() {
+                Some(b',') => s.pos += 1,
+                Some(b'}') => {
+                    s.pos += 1;
+                    break;
+                }
+                None => return err(s.pos, "truncated JSON: the line ended inside the object"),
+                _ => {
+                    return err(
+                        s.pos,
+                        format!("expected ',' or '}}', found {}", s.describe()),
+                    )
+                }
+            }
+        }
+    }
+    s.skip_ws();
+    if s.pos != line.len() {
+        return err(
+            s.pos,
+            format!(
+                "trailing characters after the JSON object: {}",
+                s.describe()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Scans `bytes` as one complete JSON value (used for JSON carried inside strings).
+pub(crate) fn scan_value(bytes: &[u8], limits: &Limits) -> Option<Span> {
+    let mut s = Scanner {
+        buf: bytes,
+        pos: 0,
+        limits,
+    };
+    let v = s.value(1).ok()?;
+    s.skip_ws();
+    (s.pos == bytes.len()).then_some(v)
+}
+
+/// Iterates over the elements of a valid JSON array token.
+pub(crate) fn array_elements(token: &[u8], limits: &Limits, mut f: impl FnMut(Span)) {
+    let mut s = Scanner {
+        buf: token,
+        pos: 1,
+        limits,
+    };
+    s.skip_ws();
+    if s.peek() == Some(b']') {
+        return;
+    }
+    while let Ok(v) = s.value(1) {
+        f(v);
+        s.skip_ws();
+        if s.peek() != Some(b',') {
+            break;
+        }
+        s.pos += 1;
+    }
+}
+
+/// Iterates over the entries of a valid JSON object token.
+pub(crate) fn object_entries(token: &[u8], limits: &Limits, mut f: impl FnMut(Span, Span)) {
+    let mut s = Scanner {
+        buf: token,
+        pos: 1,
+        limits,
+    };
+    s.skip_ws();
+    if s.peek() == Some(b'}') {
+        return;
+    }
+    while let (Ok(k), Ok(v)) = (s.key(), s.value(1)) {
+        f(k, v);
+        s.skip_ws();
+        if s.peek() != Some(b',') {
+            break;
+        }
+        s.pos += 1;
+    }
+}
+
+/// Decodes the raw bytes of a validated JSON string (between the quotes) into `out`.
+pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
+    // The line was validated as UTF-8 and its escapes by the scanner.
+    let mut i = 0;
+    let mut buf = std::mem::take(out).into_bytes();
+    while i < raw.len() {
+        match memchr::memchr(b'\\', &raw[i..]) {
+            None => {
+                buf.extend_from_slice(&raw[i..]);
+                break;
+            }
+            Some(j) => {
+                buf.extend_from_slice(&raw[i..i + j]);
+                i += j;
+                let c = raw[i + 1];
+                i += 2;
+                let ch = match c {
+                    b'"' => '"',
+                    b'\\' => '\\',
+                    b'/' => '/',
+                    b'b' => '\u{8}',
+                    b'f' => '\u{c}',
+                    b'n' => '\n',
+                    b'r' => '\r',
+                    b't' => '\t',
+                    _ => {
+                        let hi = hex4(raw, i).unwrap_or(0xFFFD);
+                        i += 4;
+                        let code = if (0xD800..0xDC00).contains(&hi) {
+                            let lo = hex4(raw, i + 2).unwrap_or(0xDC00);
+                            i += 6;
+                            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                        } else {
+                            hi
+                        };
+                        char::from_u32(code).unwrap_or('\u{FFFD}')
+                    }
+                };
+                let mut tmp = [0u8; 4];
+                buf.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
+            }
+        }
+    }
+    // SAFETY-free: the input was valid UTF-8 and every decoded char is valid UTF-8.
+    *out = String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+/// Appends `token` to `out` with the whitespace between tokens removed.
+pub(crate) fn push_compact(token: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < token.len() {
+        let b = token[i];
+        if b == b'"' {
+            // Copy the string verbatim, escapes included.
+            let mut j = i + 1;
+            while j < token.len() {
+                match token[j] {
+                    b'\\' => j += 2,
+                    b'"' => break,
+                    _ => j += 1,
+                }
+            }
+            let end = (j + 1).min(token.len());
+            for &c in &token[i..end] {
+                if c < 0x20 {
+                    // Raw control characters are accepted inside strings; written back they are
+                    // escaped so the output is strict JSON.
+                    out.extend_from_slice(format!("\\u{c:04x}").as_bytes());
+                } else {
+                    out.push(c);
+                }
+            }
+            i = end;
+        } else {
+            if !is_ws(b) {
+                out.push(b);
+            }
+            i += 1;
+        }
+    }
+}
+
+/// Appends `s` to `out` as a JSON string literal (quotes included).
+pub(crate) fn push_json_string(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if esc.is_empty() {
+            out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(s: &str) -> std::result::Result<Vec<(String, String)>, String> {
+        let mut v = Vec::new();
+        scan_object(s.as_bytes(), &Limits::default(), &mut v).map_err(|e| e.message)?;
+        Ok(v.iter()
+            .map(|e| {
+                (
+                    String::from_utf8(e.key.bytes(s.as_bytes()).to_vec()).unwrap(),
+                    String::from_utf8(e.value.token(s.as_bytes()).to_vec()).unwrap(),
+                )
+            })
+            .collect())
+    }
+
+    #[test]
+    fn scans_top_level_entries() {
+        let got =
+            scan(r#" {"a": 1, "b" :"x\"y", "c":[1,{"d":[]}], "e":null,"f":-0.5e3} "#).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), r#""x\"y""#.into()),
+                ("c".into(), r#"[1,{"d":[]}]"#.into()),
+                ("e".into(), "null".into()),
+                ("f".into(), "-0.5e3".into()),
+            ]
+        );
+        assert_eq!(scan("{}").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn rejects_invalid_json_with_reasons() {
+        let cases = [
+            (
+                r#"{"a":1"#,
+                "truncated JSON: the line ended inside the object",
+            ),
+            (r#"[1,2]"#, "not a JSON object: the line is a JSON array"),
+            (r#""x""#, "not a JSON object: the line is a JSON scalar"),
+            (
+                r#"{"a":1} x"#,
+                "trailing characters after the JSON object: 'x'",
+            ),
+            (r#"{"a":0x10}"#, "invalid number"),
+            (r#"{"a":NaN}"#, "unexpected 'N': not a JSON value"),
+            (r#"{"a":"\ud800"}"#, "lone high surrogate \\uD800 in string"),
+            (r#"{"a":"\udc00"}"#, "lone low surrogate \\uDC00 in string"),
+            (r#"{"a":"\q"}"#, "invalid escape sequence"),
+            (r#"{"a":01}"#, "invalid number"),
+            (r#"{"a":[1,2}"#, "expected ',' or ']', found '}'"),
+            (
+                r#"{"a":tru"#,
+                "truncated JSON: the line ended inside a literal",
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(scan(line).unwrap_err(), want, "line {line}");
+        }
+    }
+
+    #[test]
+    fn depth_limit_is_enforced_without_recursion() {
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = scan(&deep).unwrap_err();
+        assert!(e.starts_with("nesting deeper than the limit of 512"), "{e}");
+    }
+
+    #[test]
+    fn unescapes_surrogate_pairs_and_escapes() {
+        let mut out = String::new();
+        unescape_into(br#"a\/b\u00e9\ud83d\ude00\n"#, &mut out);
+        assert_eq!(out, "a/b\u{e9}\u{1F600}\n");
+    }
+
+    #[test]
+    fn compacts_whitespace_outside_strings() {
+        let mut out = Vec::new();
+        push_compact(br#"{ "a b" : [ 1 , "x \" y" ] }"#, &mut out);
+        assert_eq!(out, br#"{"a b":[1,"x \" y"]}"#);
+    }
+}

@@ -1,0 +1,65 @@
+//! # netskope-arrow
+//!
+//! Turns Netskope security logs (REST API v1 and v2 `dataexport` NDJSON) into typed Apache
+//! Arrow tables and Parquet, without losing a byte of meaning.
+//!
+//! * Every record is routed to one of nine tables ([`Table`]) with a fixed schema derived from
+//!   Netskope's official field dictionary (`schema/columns.csv`, documented in `docs/schema.md`).
+//! * Values are coerced by documented rules (numbers sent as strings, `"yes"`/`"no"` booleans,
+//!   placeholders such as `"N/A"`, epoch seconds or milliseconds, 64-bit IDs parsed exactly).
+//! * Nothing is lost: unknown keys and values that cannot be coerced are kept per row in the
+//!   `_extra` column (JSON text), and every line that is not a JSON object becomes a
+//!   [`Reject`] with its source, line number, byte offset, reason and raw bytes.
+//!
+//! ```
+//! use netskope_arrow::{read_all, Table};
+//! let ndjson = br#"{"timestamp":1736151783,"type":"admin_audit_logs","user":"a@example.com","severity_level":1,"unknown_key":"kept"}
+//! {"truncated":
+//! "#;
+//! let tables = read_all(&ndjson[..], Default::default()).unwrap();
+//! let audit = tables.concat(Table::Audit);
+//! assert_eq!(audit.num_rows(), 1);
+//! let extra = audit.column_by_name("_extra").unwrap();
+//! let extra = extra.as_any().downcast_ref::<arrow_array::StringArray>().unwrap();
+//! assert_eq!(extra.value(0), r#"{"unknown_key":"kept"}"#);
+//! assert_eq!(tables.rejects[0].line, 2);
+//! ```
+//!
+//! The core is pure Rust with no bindings and no threads: the Python and WebAssembly packages
+//! are thin layers over [`Decoder`].
+#![warn(missing_docs)]
+
+mod builder;
+mod coerce;
+mod convert;
+mod decoder;
+mod error;
+mod input;
+mod json;
+mod limits;
+mod read;
+mod reject;
+mod route;
+mod schema;
+mod write;
+
+/// The README's Rust examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+pub use coerce::PLACEHOLDERS;
+pub use convert::{convert_files, ConvertOptions, Summary};
+pub use decoder::{Decoder, DecoderOptions, Stats};
+pub use error::{Error, Result};
+pub use input::{decompressed, open, InputCompression};
+pub use limits::Limits;
+pub use read::{read_all, BatchReader, Tables, CHUNK_SIZE};
+pub use reject::{rejects_batch, rejects_schema, Reject};
+pub use schema::{
+    columns, schema, Column, ColumnKind, Table, COLUMNS_CSV, EXTRA_COLUMN, SRC_TIME_LOCAL_COLUMN,
+    UTC,
+};
+pub use write::{
+    Compression, DirectoryWriter, OutputFormat, TableWriter, WriteOptions, REJECTS_FILE,
+};

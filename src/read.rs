@@ -1,0 +1,155 @@
+//! Convenience readers over [`Decoder`]: everything in memory, or a lazy batch iterator.
+
+use std::io::Read;
+
+use arrow_array::RecordBatch;
+
+use crate::decoder::{Decoder, DecoderOptions, Stats};
+use crate::error::Result;
+use crate::input::decompressed;
+use crate::reject::Reject;
+use crate::schema::Table;
+
+/// Size of the chunks read from a `Read`.
+pub const CHUNK_SIZE: usize = 1 << 20;
+
+/// All tables of one conversion, in memory.
+#[derive(Debug, Clone, Default)]
+pub struct Tables {
+    batches: Vec<Vec<RecordBatch>>,
+    /// Every rejected line.
+    pub rejects: Vec<Reject>,
+    /// Counters.
+    pub stats: Stats,
+}
+
+impl Tables {
+    /// The batches of `table` (empty when it received no rows).
+    pub fn batches(&self, table: Table) -> &[RecordBatch] {
+        self.batches.get(table.index()).map_or(&[], Vec::as_slice)
+    }
+
+    /// Rows in `table`.
+    pub fn num_rows(&self, table: Table) -> usize {
+        self.batches(table).iter().map(RecordBatch::num_rows).sum()
+    }
+
+    /// `table` as one batch (an empty batch with the table's schema when it has no rows).
+    pub fn concat(&self, table: Table) -> RecordBatch {
+        arrow_select::concat::concat_batches(&table.schema(), self.batches(table))
+            .expect("batches of one table share its schema")
+    }
+
+    /// The tables that received rows, in [`Table::ALL`] order.
+    pub fn non_empty(&self) -> impl Iterator<Item = Table> + '_ {
+        Table::ALL.into_iter().filter(|t| self.num_rows(*t) > 0)
+    }
+
+    fn push(&mut self, table: Table, batch: RecordBatch) {
+        if self.batches.is_empty() {
+            self.batches = vec![Vec::new(); Table::ALL.len()];
+        }
+        self.batches[table.index()].push(batch);
+    }
+
+    /// Collects everything a finished decoder holds.
+    pub fn from_decoder(mut decoder: Decoder) -> Self {
+        decoder.finish();
+        let mut t = Tables::default();
+        while let Some((table, batch)) = decoder.next_batch() {
+            t.push(table, batch);
+        }
+        t.rejects = decoder.take_rejects();
+        t.stats = decoder.stats().clone();
+        t
+    }
+}
+
+/// Reads a whole (optionally gzip / zstd compressed) NDJSON stream into memory.
+///
+/// ```
+/// use netskope_arrow::{read_all, Table};
+/// let input = b"{\"type\":\"nspolicy\",\"alert\":\"yes\",\"alert_type\":\"policy\",\"transaction_id\":8847222077216958610}\n";
+/// let tables = read_all(&input[..], Default::default()).unwrap();
+/// let alerts = tables.concat(Table::Alerts);
+/// let tid = alerts.column_by_name("transaction_id").unwrap();
+/// let tid = tid.as_any().downcast_ref::<arrow_array::Int64Array>().unwrap();
+/// assert_eq!(tid.value(0), 8847222077216958610);
+/// ```
+pub fn read_all<R: Read + Send>(reader: R, options: DecoderOptions) -> Result<Tables> {
+    let mut batches = BatchReader::new(reader, options)?;
+    let mut t = Tables::default();
+    for item in &mut batches {
+        let (table, batch) = item?;
+        t.push(table, batch);
+    }
+    t.rejects = batches.decoder.take_rejects();
+    t.stats = batches.decoder.stats().clone();
+    Ok(t)
+}
+
+/// A lazy iterator of `(table, batch)` over a `Read`, in bounded memory.
+///
+/// Rejects accumulate until taken with [`BatchReader::take_rejects`].
+pub struct BatchReader<'a> {
+    reader: Box<dyn Read + Send + 'a>,
+    decoder: Decoder,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<'a> BatchReader<'a> {
+    /// Wraps `reader` (gzip and zstd are detected by their magic bytes).
+    pub fn new<R: Read + Send + 'a>(reader: R, options: DecoderOptions) -> Result<Self> {
+        let (reader, _) = decompressed(reader)?;
+        Ok(BatchReader {
+            reader,
+            decoder: Decoder::new(options),
+            buf: vec![0; CHUNK_SIZE],
+            done: false,
+        })
+    }
+
+    /// Names the source in rejects.
+    pub fn with_source_name(mut self, name: &str) -> Self {
+        self.decoder.start_source(name);
+        self
+    }
+
+    /// Takes the rejects collected so far.
+    pub fn take_rejects(&mut self) -> Vec<Reject> {
+        self.decoder.take_rejects()
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &Stats {
+        self.decoder.stats()
+    }
+}
+
+impl Iterator for BatchReader<'_> {
+    type Item = Result<(Table, RecordBatch)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(b) = self.decoder.next_batch() {
+                return Some(Ok(b));
+            }
+            if self.done {
+                return None;
+            }
+            match self.reader.read(&mut self.buf) {
+                Ok(0) => {
+                    self.done = true;
+                    self.decoder.finish();
+                }
+                Ok(n) => self.decoder.push(&self.buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e.into()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! Messy and hostile input: each case gives rows, rejects or both, exactly as documented.
+
+mod common;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::Array;
+use netskope_arrow::{read_all, Decoder, DecoderOptions, Limits, Table, Tables};
+
+fn run(input: &[u8]) -> Tables {
+    read_all(input, DecoderOptions::default()).unwrap()
+}
+
+fn extra(t: &Tables, table: Table) -> Vec<Option<String>> {
+    let b = t.concat(table);
+    let a = b.column_by_name("_extra").unwrap().as_string::<i32>();
+    (0..a.len())
+        .map(|i| (!a.is_null(i)).then(|| a.value(i).to_string()))
+        .collect()
+}
+
+fn errors(t: &Tables) -> Vec<(u64, String)> {
+    t.rejects
+        .iter()
+        .map(|r| (r.line, r.error.clone()))
+        .collect()
+}
+
+const AUDIT: &str = r#"{"type":"admin_audit_logs","timestamp":1700000000,"user":"a@example.com"}"#;
+
+#[test]
+fn bom_crlf_blank_lines_and_missing_final_newline() {
+    let input = format!("\u{feff}{AUDIT}\r\n\r\n  \t \n{AUDIT}\r\n\u{feff}{AUDIT}");
+    let t = run(input.as_bytes());
+    assert_eq!(t.num_rows(Table::Audit), 3);
+    assert_eq!(
+        (t.stats.blank_lines, t.stats.rejects, t.stats.lines),
+        (2, 0, 5)
+    );
+    assert_eq!(extra(&t, Table::Audit), vec![None, None, None]);
+}
+
+#[test]
+fn empty_input_and_only_newlines() {
+    let t = run(b"");
+    assert_eq!(
+        (t.stats.total_rows(), t.stats.rejects, t.stats.lines),
+        (0, 0, 0)
+    );
+    assert!(t.non_empty().next().is_none());
+    let t = run(b"\n\n\n");
+    assert_eq!(
+        (t.stats.blank_lines, t.stats.lines, t.stats.rejects),
+        (3, 3, 0)
+    );
+}
+
+#[test]
+fn duplicate_keys_last_wins_and_earlier_values_are_kept() {
+    let t = run(br#"{"type":"admin_audit_logs","count":"x","count":5,"count":6}"#);
+    let b = t.concat(Table::Audit);
+    assert_eq!(
+        b.column_by_name("count")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .value(0),
+        6
+    );
+    assert_eq!(
+        extra(&t, Table::Audit),
+        vec![Some(r#"{"count":"x","count":5}"#.into())]
+    );
+}
+
+#[test]
+fn values_beyond_the_column_type_are_kept_verbatim() {
+    let line = br#"{"type":"nspolicy","transaction_id":18446744073709551616,"request_id":-0,"dst_latitude":1e400,"dstport":"0x10","cci":"N/A","src_latitude":"-119.7|45.8","other_categories":"Cloud","_x":{ "a" : [ 1 , 2 ] }}"#;
+    let t = run(line);
+    let b = t.concat(Table::Application);
+    assert!(b.column_by_name("transaction_id").unwrap().is_null(0));
+    assert_eq!(
+        b.column_by_name("request_id")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .value(0),
+        0
+    );
+    assert!(
+        b.column_by_name("cci").unwrap().is_null(0),
+        "placeholder -> null, not _extra"
+    );
+    assert_eq!(
+        extra(&t, Table::Application),
+        vec![Some(
+            r#"{"transaction_id":18446744073709551616,"dst_latitude":1e400,"dstport":"0x10","src_latitude":"-119.7|45.8","other_categories":"Cloud","_x":{"a":[1,2]}}"#
+                .into()
+        )]
+    );
+}
+
+#[test]
+fn escapes_surrogates_and_nul_characters_decode() {
+    let t = run(br#"{"type":"admin_audit_logs","user":"caf\u00e9 \ud83d\ude00 a\/b \u0000 \"q\"","audit_log_event":"raw	tab"}"#);
+    let b = t.concat(Table::Audit);
+    let user = b
+        .column_by_name("user")
+        .unwrap()
+        .as_string::<i32>()
+        .value(0);
+    assert_eq!(user, "caf\u{e9} \u{1F600} a/b \u{0} \"q\"");
+    let ev = b
+        .column_by_name("audit_log_event")
+        .unwrap()
+        .as_string::<i32>()
+        .value(0);
+    assert_eq!(
+        ev, "raw\ttab",
+        "raw control characters inside strings are accepted"
+    );
+}
+
+#[test]
+fn malformed_lines_are_rejected_with_reasons() {
+    let input = b"{\"a\":\"\\ud800\"}\n[1,2]\n42\n{\"a\":1}}\n{\"a\":\xff}\n{\"a\":NaN}\n{\"a\":\n\"str\"\n{\"type\":\"x\"} trailing\n";
+    let t = run(input);
+    assert_eq!(
+        errors(&t),
+        vec![
+            (
+                1,
+                "lone high surrogate \\uD800 in string (at byte 6 of the line)".to_string()
+            ),
+            (
+                2,
+                "not a JSON object: the line is a JSON array (at byte 0 of the line)".to_string()
+            ),
+            (
+                3,
+                "not a JSON object: the line is a JSON scalar (at byte 0 of the line)".to_string()
+            ),
+            (
+                4,
+                "trailing characters after the JSON object: '}' (at byte 7 of the line)"
+                    .to_string()
+            ),
+            (5, "invalid UTF-8 at byte 5 of the line".to_string()),
+            (
+                6,
+                "unexpected 'N': not a JSON value (at byte 5 of the line)".to_string()
+            ),
+            (
+                7,
+                "truncated JSON: expected a value but the line ended (at byte 5 of the line)"
+                    .to_string()
+            ),
+            (
+                8,
+                "not a JSON object: the line is a JSON scalar (at byte 0 of the line)".to_string()
+            ),
+            (
+                9,
+                "trailing characters after the JSON object: 't' (at byte 13 of the line)"
+                    .to_string()
+            ),
+        ]
+    );
+    assert_eq!(t.stats.total_rows(), 0);
+    assert_eq!(t.rejects[4].raw, b"{\"a\":\xff}");
+}
+
+#[test]
+fn limits_turn_into_rejects_naming_the_limit() {
+    let limits = Limits {
+        max_line_bytes: 200,
+        max_depth: 8,
+        max_keys: 3,
+        max_reject_raw_bytes: 50,
+    };
+    let long = format!("{{\"type\":\"{}\"}}", "x".repeat(1000));
+    let deep = format!("{{\"a\":{}{}}}", "[".repeat(90), "]".repeat(90));
+    let input = format!("{long}\n{AUDIT}\n{deep}\n{{\"a\":1,\"b\":2,\"c\":3,\"d\":4}}\n{AUDIT}\n");
+    for chunk in [1usize, 7, 64, 100_000] {
+        let mut d = Decoder::new(DecoderOptions {
+            limits: limits.clone(),
+            ..Default::default()
+        });
+        for c in input.as_bytes().chunks(chunk) {
+            d.push(c);
+        }
+        let t = Tables::from_decoder(d);
+        let e = errors(&t);
+        assert_eq!(
+            e[0],
+            (
+                1,
+                "line of 1011 bytes is longer than the limit of 200 bytes (Limits::max_line_bytes)"
+                    .into()
+            ),
+            "chunk {chunk}"
+        );
+        assert!(
+            e[1].1
+                .starts_with("nesting deeper than the limit of 8 levels"),
+            "{e:?}"
+        );
+        assert!(
+            e[2].1.starts_with("more than 3 keys in one record"),
+            "{e:?}"
+        );
+        assert_eq!(t.rejects[0].raw.len(), 50);
+        assert!(t.rejects[0].raw_truncated);
+        assert_eq!(t.num_rows(Table::Audit), 2);
+        // Offsets stay exact after an over-long line.
+        assert_eq!(
+            t.rejects[1].offset,
+            (long.len() + 1 + AUDIT.len() + 1) as u64
+        );
+    }
+}
+
+#[test]
+fn envelope_elements_become_records_and_bad_elements_rejects() {
+    let input = format!("{{\"ok\":1,\"result\":[{AUDIT},7,{AUDIT}],\"wait_time\":0,\"timestamp_hwm\":1}}\n{{\"status\":\"success\",\"msg\":\"\",\"data\":[]}}\n");
+    let t = run(input.as_bytes());
+    assert_eq!(t.num_rows(Table::Audit), 2);
+    assert_eq!(t.stats.unwrapped, 2);
+    assert_eq!(
+        errors(&t),
+        vec![(1, "envelope element is not a JSON object".into())]
+    );
+    let at = t.rejects[0].offset as usize;
+    assert_eq!(&input.as_bytes()[at..at + 1], b"7");
+    // A record that merely has `status` and `data` keys among others is not an envelope.
+    let t = run(br#"{"status":"open","data":[1],"dlp_incident_id":5}"#);
+    assert_eq!(t.num_rows(Table::Incident), 1);
+}
+
+#[test]
+fn unknown_records_are_kept_whole() {
+    let t = run(
+        br#"{"_id":"x1","type":"something_new","timestamp":1700000000,"foo":{"bar":[1]},"n":1.5}"#,
+    );
+    assert_eq!(t.num_rows(Table::Unknown), 1);
+    assert_eq!(
+        extra(&t, Table::Unknown),
+        vec![Some(r#"{"foo":{"bar":[1]},"n":1.5}"#.into())]
+    );
+    let b = t.concat(Table::Unknown);
+    assert_eq!(
+        b.column_by_name("type")
+            .unwrap()
+            .as_string::<i32>()
+            .value(0),
+        "something_new"
+    );
+}
+
+#[test]
+fn random_bytes_never_panic_and_every_line_is_accounted_for() {
+    let pieces: [&[u8]; 14] = [
+        AUDIT.as_bytes(),
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"\"",
+        b"\\u12",
+        b"\n",
+        b"\r\n",
+        b"\xff\xfe",
+        b":",
+        b",",
+        b"1e999",
+        b"{\"type\":\"nspolicy\",\"alert\":\"yes\",\"alert_type\":\"dlp\"}\n",
+    ];
+    let mut x: u64 = 0x2545F4914F6CDD1D;
+    for _ in 0..300 {
+        let mut input = Vec::new();
+        for _ in 0..40 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if x % 5 == 0 {
+                input.push((x >> 8) as u8);
+            } else {
+                input.extend_from_slice(pieces[(x >> 16) as usize % pieces.len()]);
+            }
+        }
+        let t = run(&input);
+        let newlines = input.iter().filter(|&&b| b == b'\n').count() as u64;
+        let lines = newlines + u64::from(!input.is_empty() && *input.last().unwrap() != b'\n');
+        assert_eq!(t.stats.lines, lines);
+        assert_eq!(
+            t.stats.lines - t.stats.blank_lines,
+            t.stats.total_rows() + t.stats.rejects
+        );
+        assert_eq!(t.stats.unwrapped, 0);
+    }
+}
+
+#[test]
+fn escaped_routing_values_and_keys_are_decoded() {
+    let t = run(br#"{"typ\u0065":"nsp\u006flicy","src\u005ftime":"Mon Jan  6 14:22:08 2025"}"#);
+    assert_eq!(t.num_rows(Table::Application), 1);
+    let b = t.concat(Table::Application);
+    let local = b.column_by_name("_src_time_local").unwrap();
+    assert!(
+        local.is_valid(0),
+        "escaped src_time key still feeds _src_time_local"
+    );
+    assert_eq!(extra(&t, Table::Application), vec![None]);
+}
+
+#[test]
+fn raw_control_characters_come_out_as_strict_json() {
+    let t = run(b"{\"type\":\"admin_audit_logs\",\"note\":\"a\tb\x01\"}");
+    let e = extra(&t, Table::Audit)[0].clone().unwrap();
+    assert_eq!(e, r#"{"note":"a\u0009b\u0001"}"#);
+    let v: serde_json::Value = serde_json::from_str(&e).unwrap();
+    assert_eq!(v["note"], "a\tb\u{1}");
+}
+
+#[test]
+fn small_over_long_lines_are_kept_whole_and_crlf_is_not_part_of_raw() {
+    let limits = Limits {
+        max_line_bytes: 10,
+        ..Default::default()
+    };
+    let t = read_all(
+        &b"{\"type\":\"xxxxxxxx\"}\r\n{}\r\n{\r\n"[..],
+        DecoderOptions {
+            limits,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(t.rejects.len(), 2);
+    assert_eq!(
+        t.rejects[0].raw, b"{\"type\":\"xxxxxxxx\"}",
+        "the whole line is kept, without its CRLF"
+    );
+    assert!(!t.rejects[0].raw_truncated);
+    assert_eq!(t.rejects[1].raw, b"{", "no \\r in raw");
+    assert_eq!(t.num_rows(Table::Unknown), 1);
+}
+
+#[test]
+fn placeholders_and_nulls_in_nested_and_routing_fields() {
+    let t = run(br#"{"type":"admin_audit_logs","supporting_data":""}
+{"dlp_incident_id":null,"x":1}
+"#);
+    let b = t.concat(Table::Audit);
+    assert!(b.column_by_name("supporting_data").unwrap().is_null(0));
+    assert_eq!(extra(&t, Table::Audit), vec![None]);
+    assert_eq!(
+        t.num_rows(Table::Unknown),
+        1,
+        "a null dlp_incident_id does not make an incident"
+    );
+}
