@@ -9,6 +9,6 @@ cargo build --release --features cli --quiet
 say "converting samples/ -> $OUT"
 ./target/release/netskope-arrow convert --overwrite --out "$OUT" \
     samples/tenant-export-v2.ndjson samples/tenant-export-v1.ndjson \
-    samples/api-response-v2.json samples/api-response-v1.json
+    samples/api-response-v2.json samples/api-response-v1.json samples/api-response-v2-pretty.json
 say "first rejected line (the samples hold 3 on purpose; see samples/MANIFEST.md)"
 head -n 1 "$OUT/rejects.ndjson" | cut -c 1-200

@@ -137,6 +137,11 @@ pub struct Decoder {
     partial: Vec<u8>,
     /// Length of an over-long line being skipped (its first bytes are in `partial`).
     skipping: Option<u64>,
+    /// A pretty-printed JSON document (a saved API response) being collected; see
+    /// [`Decoder::push`].
+    document: Option<Document>,
+    /// Whether the current source has had a non-blank line.
+    source_started: bool,
     source: Arc<str>,
     line_no: u64,
     /// Offset in the current source of the first byte not yet framed into a line.
@@ -178,6 +183,8 @@ impl Decoder {
             options,
             partial: Vec::new(),
             skipping: None,
+            document: None,
+            source_started: false,
             source: Arc::from("<input>"),
             line_no: 0,
             offset: 0,
@@ -194,11 +201,15 @@ impl Decoder {
         self.source = Arc::from(name);
         self.line_no = 0;
         self.offset = 0;
+        self.source_started = false;
     }
 
-    /// Processes the line left without a final newline, if any.
+    /// Processes the line left without a final newline, if any, or the document collected
+    /// from the current source.
     pub fn end_source(&mut self) {
-        if self.skipping.is_some() || !self.partial.is_empty() {
+        if let Some(doc) = self.document.take() {
+            self.document(doc);
+        } else if self.skipping.is_some() || !self.partial.is_empty() {
             let partial = std::mem::take(&mut self.partial);
             self.line(&partial);
             self.partial = partial;
@@ -207,8 +218,17 @@ impl Decoder {
     }
 
     /// Feeds a chunk of input.
+    ///
+    /// Input is NDJSON: one record per line. A source whose first non-blank line is a lone `{`
+    /// or `[` is a pretty-printed JSON document instead (a saved API response, or an array of
+    /// records): it is collected up to [`Limits::max_document_bytes`] and decoded when the
+    /// source ends ([`Decoder::end_source`], [`Decoder::start_source`], [`Decoder::finish`]).
     pub fn push(&mut self, mut chunk: &[u8]) {
         self.stats.bytes_in += chunk.len() as u64;
+        if self.document.is_some() {
+            self.document_push(chunk);
+            return;
+        }
         if self.skipping.is_some() || !self.partial.is_empty() {
             match memchr::memchr(b'\n', chunk) {
                 None => {
@@ -226,12 +246,91 @@ impl Decoder {
                 }
             }
         }
-        while let Some(nl) = memchr::memchr(b'\n', chunk) {
+        while self.document.is_none() {
+            let Some(nl) = memchr::memchr(b'\n', chunk) else {
+                break;
+            };
             self.line(&chunk[..nl]);
             self.offset += 1;
             chunk = &chunk[nl + 1..];
         }
-        self.carry(chunk);
+        if self.document.is_some() {
+            self.document_push(chunk);
+        } else {
+            self.carry(chunk);
+        }
+    }
+
+    /// Adds bytes to the document being collected.
+    fn document_push(&mut self, bytes: &[u8]) {
+        let limits = &self.options.limits;
+        let Some(doc) = &mut self.document else {
+            return;
+        };
+        doc.len += bytes.len() as u64;
+        if doc.len > limits.max_document_bytes as u64 {
+            let room = limits.max_reject_raw_bytes.saturating_sub(doc.bytes.len());
+            doc.bytes.extend_from_slice(&bytes[..room.min(bytes.len())]);
+        } else {
+            doc.bytes.extend_from_slice(bytes);
+        }
+    }
+
+    /// Decodes a collected document: an API response envelope, an array of records, or one
+    /// record.
+    fn document(&mut self, doc: Document) {
+        let bytes = &doc.bytes[..];
+        let lines = memchr::memchr_iter(b'\n', bytes).count() as u64
+            + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
+        // The first line was counted when it was read.
+        self.stats.lines += lines.saturating_sub(1);
+        self.line_no = doc.line + lines.saturating_sub(1);
+        let limits = self.options.limits.clone();
+        if doc.len > limits.max_document_bytes as u64 {
+            let msg = format!(
+                "JSON document of {} bytes is larger than the limit of {} bytes (Limits::max_document_bytes)",
+                doc.len, limits.max_document_bytes
+            );
+            self.reject(doc.line, doc.offset, msg, bytes, true);
+            return;
+        }
+        let line_at =
+            |pos: usize| doc.line + memchr::memchr_iter(b'\n', &bytes[..pos]).count() as u64;
+        let value = match json::scan_document(bytes, &limits) {
+            Ok(v) => v,
+            Err(e) => {
+                let line = line_at(e.position.min(bytes.len()));
+                let msg = format!("invalid JSON document: {} (line {line})", e.message);
+                self.reject(doc.line, doc.offset, msg, bytes, false);
+                return;
+            }
+        };
+        let token = value.token(bytes);
+        let base = value.start as usize;
+        match value.kind {
+            Kind::Array => self.records_in_array(bytes, value, doc.offset, doc.line, &limits),
+            _ => {
+                let mut entries = std::mem::take(&mut self.row.entries);
+                match json::scan_object(token, &limits, &mut entries) {
+                    Ok(()) => match envelope(token, &entries) {
+                        Some(records) => {
+                            let records = json::Span {
+                                start: records.start + base as u32,
+                                end: records.end + base as u32,
+                                ..records
+                            };
+                            self.records_in_array(bytes, records, doc.offset, doc.line, &limits)
+                        }
+                        None => self.record(token, &entries),
+                    },
+                    Err(e) => {
+                        let msg = format!("{} (line {})", e.message, line_at(base + e.position));
+                        self.reject(doc.line, doc.offset + base as u64, msg, token, false);
+                    }
+                }
+                self.row.entries = entries;
+            }
+        }
     }
 
     /// Keeps the start of a line that continues in the next chunk.
@@ -295,7 +394,7 @@ impl Decoder {
 
     /// Records a reject. `raw` is the line without its `\n`; a final `\r` is dropped too.
     /// `truncated` says that `raw` is already only the start of the line.
-    fn reject(&mut self, offset: u64, error: String, raw: &[u8], truncated: bool) {
+    fn reject(&mut self, line: u64, offset: u64, error: String, raw: &[u8], truncated: bool) {
         let raw = if truncated {
             raw
         } else {
@@ -306,7 +405,7 @@ impl Decoder {
         self.stats.rejects += 1;
         self.rejects.push(Reject {
             source: self.source.clone(),
-            line: self.line_no,
+            line,
             offset,
             error,
             raw: raw[..raw.len().min(max)].to_vec(),
@@ -336,7 +435,7 @@ impl Decoder {
                 self.options.limits.max_line_bytes
             );
             let kept_all = raw_line.len() as u64 == len;
-            self.reject(start, msg, raw_line, !kept_all);
+            self.reject(self.line_no, start, msg, raw_line, !kept_all);
             return;
         }
         let mut l = raw_line;
@@ -352,12 +451,25 @@ impl Decoder {
             self.stats.blank_lines += 1;
             return;
         }
+        if !std::mem::replace(&mut self.source_started, true)
+            && matches!(l.trim_ascii(), b"{" | b"[")
+        {
+            let mut bytes = l.to_vec();
+            bytes.push(b'\n');
+            self.document = Some(Document {
+                len: bytes.len() as u64,
+                bytes,
+                line: self.line_no,
+                offset: start + lead,
+            });
+            return;
+        }
         if let Err(e) = simdutf8::compat::from_utf8(l) {
             let msg = format!(
                 "invalid UTF-8 at byte {} of the line",
                 e.valid_up_to() + lead as usize
             );
-            self.reject(start, msg, raw_line, false);
+            self.reject(self.line_no, start, msg, raw_line, false);
             return;
         }
         let limits = self.options.limits.clone();
@@ -369,11 +481,11 @@ impl Decoder {
                     e.message,
                     e.position + lead as usize
                 );
-                self.reject(start, msg, raw_line, false);
+                self.reject(self.line_no, start, msg, raw_line, false);
             }
             Ok(()) => {
                 if let Some(records) = envelope(l, &entries) {
-                    self.unwrap_envelope(l, records, start + lead, &limits);
+                    self.records_in_array(l, records, start + lead, self.line_no, &limits);
                 } else {
                     self.record(l, &entries);
                 }
@@ -382,23 +494,32 @@ impl Decoder {
         self.row.entries = entries;
     }
 
-    /// Each element of a saved API response's record array becomes a record.
-    fn unwrap_envelope(&mut self, line: &[u8], records: json::Span, start: u64, limits: &Limits) {
-        let token = records.token(line);
-        let base = start + records.start as u64;
+    /// Each element of an array of records (a saved API response's `result` / `data`, or a
+    /// document that is an array) becomes a record. `buf` starts at source offset `offset` and
+    /// source line `line`.
+    fn records_in_array(
+        &mut self,
+        buf: &[u8],
+        array: json::Span,
+        offset: u64,
+        line: u64,
+        limits: &Limits,
+    ) {
+        let token = array.token(buf);
+        let base = array.start as usize;
         let mut elements = Vec::new();
         json::array_elements(token, limits, |e| elements.push(e));
         let mut entries = Vec::new();
+        let (mut line, mut counted) = (line, 0usize);
         for e in elements {
             let bytes = e.token(token);
-            let at = base + e.start as u64 - usize::from(e.kind == Kind::String) as u64;
+            let start = base + e.start as usize - usize::from(e.kind == Kind::String);
+            line += memchr::memchr_iter(b'\n', &buf[counted..start]).count() as u64;
+            counted = start;
+            let at = offset + start as u64;
             if e.kind != Kind::Object {
-                self.reject(
-                    at,
-                    "envelope element is not a JSON object".into(),
-                    bytes,
-                    false,
-                );
+                let msg = "array element is not a JSON object".to_string();
+                self.reject(line, at, msg, bytes, false);
                 continue;
             }
             match json::scan_object(bytes, limits, &mut entries) {
@@ -406,7 +527,7 @@ impl Decoder {
                     self.stats.unwrapped += 1;
                     self.record(bytes, &entries);
                 }
-                Err(err) => self.reject(at, err.message, bytes, false),
+                Err(err) => self.reject(line, at, err.message, bytes, false),
             }
         }
     }
@@ -521,6 +642,17 @@ impl Decoder {
             self.flush_table(table);
         }
     }
+}
+
+/// A pretty-printed JSON document being collected.
+struct Document {
+    /// The document's bytes (only the first `max_reject_raw_bytes` once it is over the limit).
+    bytes: Vec<u8>,
+    /// Its full length.
+    len: u64,
+    /// Line and offset of its first line in the source.
+    line: u64,
+    offset: u64,
 }
 
 /// Recognizes a saved API response: v2 `{"ok":1,"result":[...],"wait_time":..,"timestamp_hwm":..}`

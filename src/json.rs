@@ -480,6 +480,24 @@ pub(crate) fn scan_value(bytes: &[u8], limits: &Limits) -> Option<Span> {
     (s.pos == bytes.len()).then_some(v)
 }
 
+/// Scans `bytes` as one JSON document (a value surrounded by optional whitespace).
+pub(crate) fn scan_document(bytes: &[u8], limits: &Limits) -> Result<Span> {
+    let mut s = Scanner {
+        buf: bytes,
+        pos: 0,
+        limits,
+    };
+    let v = s.value(1)?;
+    s.skip_ws();
+    if s.pos != bytes.len() {
+        return err(
+            s.pos,
+            format!("trailing characters after the JSON value: {}", s.describe()),
+        );
+    }
+    Ok(v)
+}
+
 /// Iterates over the elements of a valid JSON array token.
 pub(crate) fn array_elements(token: &[u8], limits: &Limits, mut f: impl FnMut(Span)) {
     let mut s = Scanner {

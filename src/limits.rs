@@ -19,6 +19,9 @@ pub struct Limits {
     pub max_keys: usize,
     /// How much of a rejected line is kept in the rejects output (default 1 MiB).
     pub max_reject_raw_bytes: usize,
+    /// Largest pretty-printed JSON document (a saved API response spread over many lines) that
+    /// is collected and decoded whole (default 1 GiB).
+    pub max_document_bytes: usize,
 }
 
 impl Default for Limits {
@@ -28,6 +31,7 @@ impl Default for Limits {
             max_depth: 512,
             max_keys: 100_000,
             max_reject_raw_bytes: 1 << 20,
+            max_document_bytes: 1 << 30,
         }
     }
 }

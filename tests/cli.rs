@@ -21,6 +21,7 @@ fn convert_writes_tables_rejects_and_a_json_summary() {
             "samples/tenant-export-v1.ndjson",
             "samples/api-response-v2.json",
             "samples/api-response-v1.json",
+            "samples/api-response-v2-pretty.json",
         ])
         .current_dir(repo_path(""))
         .output()
@@ -33,7 +34,7 @@ fn convert_writes_tables_rejects_and_a_json_summary() {
     let counts: Vec<(&str, u64)> = [
         ("netskope_audit_events", 5),
         ("netskope_application_events", 12),
-        ("netskope_alerts", 19),
+        ("netskope_alerts", 22),
         ("netskope_page_events", 4),
         ("netskope_network_events", 2),
         ("netskope_incident_events", 2),
@@ -51,11 +52,13 @@ fn convert_writes_tables_rejects_and_a_json_summary() {
     }
     assert_eq!(v["rejects"], 3);
     assert_eq!(v["blank_lines"], 2);
+    assert_eq!(v["unwrapped"], 8);
     let total: u64 = [
         "tenant-export-v2.ndjson",
         "tenant-export-v1.ndjson",
         "api-response-v2.json",
         "api-response-v1.json",
+        "api-response-v2-pretty.json",
     ]
     .iter()
     .map(|f| {

@@ -175,6 +175,7 @@ fn limits_turn_into_rejects_naming_the_limit() {
         max_depth: 8,
         max_keys: 3,
         max_reject_raw_bytes: 50,
+        ..Default::default()
     };
     let long = format!("{{\"type\":\"{}\"}}", "x".repeat(1000));
     let deep = format!("{{\"a\":{}{}}}", "[".repeat(90), "]".repeat(90));
@@ -226,7 +227,7 @@ fn envelope_elements_become_records_and_bad_elements_rejects() {
     assert_eq!(t.stats.unwrapped, 2);
     assert_eq!(
         errors(&t),
-        vec![(1, "envelope element is not a JSON object".into())]
+        vec![(1, "array element is not a JSON object".into())]
     );
     let at = t.rejects[0].offset as usize;
     assert_eq!(&input.as_bytes()[at..at + 1], b"7");
@@ -275,7 +276,8 @@ fn random_bytes_never_panic_and_every_line_is_accounted_for() {
     ];
     let mut x: u64 = 0x2545F4914F6CDD1D;
     for _ in 0..300 {
-        let mut input = Vec::new();
+        // Starts with a record, so the source is NDJSON (not a pretty-printed document).
+        let mut input = format!("{AUDIT}\n").into_bytes();
         for _ in 0..40 {
             x ^= x << 13;
             x ^= x >> 7;
@@ -357,4 +359,57 @@ fn placeholders_and_nulls_in_nested_and_routing_fields() {
         1,
         "a null dlp_incident_id does not make an incident"
     );
+}
+
+#[test]
+fn pretty_printed_documents_arrays_and_broken_documents() {
+    // An array of records spread over lines, after blank lines and a BOM.
+    let doc = format!("\n\u{feff}[\n  {AUDIT},\n  7,\n  {AUDIT}\n]\n");
+    let t = run(doc.as_bytes());
+    assert_eq!(t.num_rows(Table::Audit), 2);
+    assert_eq!(
+        errors(&t),
+        vec![(4, "array element is not a JSON object".into())]
+    );
+    assert_eq!(t.stats.lines, 6);
+    // One pretty-printed record.
+    let t = run(b"{\n  \"type\": \"admin_audit_logs\",\n  \"count\": 2\n}\n");
+    assert_eq!(t.num_rows(Table::Audit), 1);
+    // A truncated document is one reject that says where it broke.
+    let t = run(b"{\n  \"ok\": 1,\n  \"result\": [\n    {\"type\": \"admin_audit_logs\"},\n    {\"type\": \"adm");
+    assert_eq!(
+        errors(&t),
+        vec![(
+            1,
+            "invalid JSON document: truncated JSON: unterminated string (line 5)".into()
+        )]
+    );
+    assert_eq!(t.stats.total_rows(), 0);
+    // Over the document limit: a reject naming the limit, in bounded memory.
+    let limits = Limits {
+        max_document_bytes: 64,
+        max_reject_raw_bytes: 16,
+        ..Default::default()
+    };
+    let big = format!("[\n{}\n]\n", [AUDIT; 10].join(",\n"));
+    let t = read_all(
+        big.as_bytes(),
+        DecoderOptions {
+            limits,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(t.rejects.len(), 1);
+    assert!(
+        t.rejects[0]
+            .error
+            .ends_with("is larger than the limit of 64 bytes (Limits::max_document_bytes)"),
+        "{}",
+        t.rejects[0].error
+    );
+    assert_eq!(t.rejects[0].raw.len(), 16);
+    // A lone `{` later in an NDJSON file is an ordinary (truncated) line.
+    let t = run(format!("{AUDIT}\n{{\n{AUDIT}\n").as_bytes());
+    assert_eq!((t.num_rows(Table::Audit), t.stats.rejects), (2, 1));
 }

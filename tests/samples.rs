@@ -61,6 +61,14 @@ fn routing_totals_match_the_manifest() {
     let api2 = load("api-response-v2.json");
     assert_eq!(rows(&api2), vec![(Alerts, 3)]);
     assert_eq!(api2.stats.unwrapped, 3);
+    let pretty = load("api-response-v2-pretty.json");
+    assert_eq!(rows(&pretty), vec![(Alerts, 3)]);
+    assert_eq!(
+        pretty.concat(Alerts),
+        api2.concat(Alerts),
+        "pretty-printed = one line"
+    );
+    assert_eq!((pretty.stats.lines, pretty.stats.rejects), (193, 0));
     let api1 = load("api-response-v1.json");
     assert_eq!(rows(&api1), vec![(Application, 2)]);
     // Invariant: non-blank lines in = rows out + rejects (envelopes count their records).
@@ -240,6 +248,17 @@ fn all_samples() -> Vec<u8> {
         }
     }
     all
+}
+
+#[test]
+fn a_pretty_printed_document_decodes_the_same_in_any_chunking() {
+    let bytes = sample("api-response-v2-pretty.json");
+    let whole = decode_chunked(&bytes, &[]);
+    assert_eq!(whole.0.iter().map(|b| b.1.num_rows()).sum::<usize>(), 3);
+    for step in [1, 2, 3, 17, 4096] {
+        let cuts: Vec<usize> = (step..bytes.len()).step_by(step).collect();
+        assert_eq!(decode_chunked(&bytes, &cuts), whole, "step {step}");
+    }
 }
 
 fn decode_chunked(
