@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
-    TimestampMicrosecondBuilder,
+    TimestampMillisecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch, StructArray};
 use arrow_buffer::NullBufferBuilder;
@@ -27,8 +27,8 @@ enum ColumnBuilder {
     I64(Int64Builder),
     F64(Float64Builder),
     Bool(BooleanBuilder),
-    Ts(TimestampMicrosecondBuilder),
-    LocalTs(TimestampMicrosecondBuilder),
+    Ts(TimestampMillisecondBuilder),
+    LocalTs(TimestampMillisecondBuilder),
     List(ListBuilder<StringBuilder>),
     Support(Box<SupportingDataBuilder>),
 }
@@ -51,10 +51,10 @@ impl ColumnBuilder {
             ColumnKind::Float64 => ColumnBuilder::F64(Float64Builder::with_capacity(capacity)),
             ColumnKind::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(capacity)),
             ColumnKind::Timestamp => ColumnBuilder::Ts(
-                TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone(UTC),
+                TimestampMillisecondBuilder::with_capacity(capacity).with_timezone(UTC),
             ),
             ColumnKind::LocalTimestamp => {
-                ColumnBuilder::LocalTs(TimestampMicrosecondBuilder::with_capacity(capacity))
+                ColumnBuilder::LocalTs(TimestampMillisecondBuilder::with_capacity(capacity))
             }
             ColumnKind::StringList => ColumnBuilder::List(list_builder(capacity)),
             ColumnKind::SupportingData => ColumnBuilder::Support(Box::new(SupportingDataBuilder {
@@ -265,7 +265,7 @@ impl TableBuilder {
                 let col = &mut self.columns[c];
                 col.pad_to(row);
                 if let ColumnBuilder::LocalTs(b) = &mut col.builder {
-                    b.append_value(secs * 1_000_000);
+                    b.append_value(secs * 1000);
                     col.filled = row + 1;
                 }
             }

@@ -246,7 +246,8 @@ pub const SECONDS_LIMIT: i128 = 1_000_000_000_000;
 const MILLIS_LIMIT: i128 = 1_000_000_000_000_000;
 const MICROS_LIMIT: i128 = 1_000_000_000_000_000_000;
 
-/// `Timestamp(Microsecond, UTC)` columns: returns microseconds since the epoch.
+/// `Timestamp(Millisecond, UTC)` columns: returns milliseconds since the epoch. Values with a
+/// sub-millisecond part cannot be stored without loss and are kept in `_extra`.
 pub(crate) fn timestamp(span: &Span, line: &[u8]) -> Coerced<i64> {
     let t = match numeric_text(span, line) {
         Ok(t) => t,
@@ -267,18 +268,19 @@ pub(crate) fn timestamp(span: &Span, line: &[u8]) -> Coerced<i64> {
         return Coerced::Null;
     }
     let abs = int.abs();
-    let micros: Option<i128> = if abs < SECONDS_LIMIT {
-        Some(int * 1_000_000 + frac as i128)
+    // `frac` is in millionths of the integer part.
+    let millis: Option<i128> = if abs < SECONDS_LIMIT {
+        (frac % 1000 == 0).then(|| int * 1000 + (frac / 1000) as i128)
     } else if frac != 0 {
         None
     } else if abs < MILLIS_LIMIT {
-        Some(int * 1000)
-    } else if abs < MICROS_LIMIT {
         Some(int)
+    } else if abs < MICROS_LIMIT {
+        (int % 1000 == 0).then_some(int / 1000)
     } else {
         None
     };
-    match micros.and_then(|m| i64::try_from(m).ok()) {
+    match millis.and_then(|m| i64::try_from(m).ok()) {
         Some(m) => Coerced::Value(m),
         None => Coerced::Keep,
     }
@@ -325,7 +327,8 @@ fn date_seconds(y: i64, m: u32, d: u32) -> Option<i64> {
         .then(|| days_from_civil(y, m, d) * 86_400)
 }
 
-/// Parses `YYYY-MM-DD[T ]HH:MM:SS[.frac](Z|+HH:MM|+HHMM)` into epoch microseconds.
+/// Parses `YYYY-MM-DD[T ]HH:MM:SS[.frac](Z|+HH:MM|+HHMM)` into epoch milliseconds (a fraction
+/// finer than milliseconds must be zeros).
 /// Strings without a zone are not accepted: their meaning would be a guess.
 pub(crate) fn parse_iso8601(t: &[u8]) -> Option<i64> {
     if t.len() < 20 || t[4] != b'-' || t[7] != b'-' || !matches!(t[10], b'T' | b't' | b' ') {
@@ -335,17 +338,17 @@ pub(crate) fn parse_iso8601(t: &[u8]) -> Option<i64> {
     let day = date_seconds(y, digits(&t[5..7])?, digits(&t[8..10])?)?;
     let secs = clock(&t[11..19])?;
     let mut rest = &t[19..];
-    let mut micros = 0i64;
+    let mut millis = 0i64;
     if rest.first() == Some(&b'.') {
         let n = rest[1..].iter().take_while(|b| b.is_ascii_digit()).count();
         if n == 0 || n > 9 {
             return None;
         }
         let frac = &rest[1..1 + n];
-        for i in 0..6 {
-            micros = micros * 10 + frac.get(i).map_or(0, |b| (b - b'0') as i64);
+        for i in 0..3 {
+            millis = millis * 10 + frac.get(i).map_or(0, |b| (b - b'0') as i64);
         }
-        if frac.len() > 6 && frac[6..].iter().any(|&b| b != b'0') {
+        if frac.len() > 3 && frac[3..].iter().any(|&b| b != b'0') {
             return None;
         }
         rest = &rest[1 + n..];
@@ -367,7 +370,7 @@ pub(crate) fn parse_iso8601(t: &[u8]) -> Option<i64> {
         }
         _ => return None,
     };
-    Some((day + secs - offset) * 1_000_000 + micros)
+    Some((day + secs - offset) * 1000 + millis)
 }
 
 const MONTHS: [&[u8]; 12] = [
@@ -468,43 +471,30 @@ mod tests {
 
     #[test]
     fn timestamps_in_seconds_millis_micros() {
+        let ms = |v: &str| with(v, timestamp);
+        assert_eq!(ms("1736154198"), Coerced::Value(1_736_154_198_000));
+        assert_eq!(ms("1657199079025"), Coerced::Value(1_657_199_079_025));
+        assert_eq!(ms("1657199079025000"), Coerced::Value(1_657_199_079_025));
+        assert_eq!(ms("1657199079025123"), Coerced::Keep);
+        assert_eq!(ms("\"1736154198\""), Coerced::Value(1_736_154_198_000));
+        assert_eq!(ms("1653837064.25"), Coerced::Value(1_653_837_064_250));
+        assert_eq!(ms("1653837064.2501"), Coerced::Keep);
+        assert_eq!(ms("0"), Coerced::Null);
+        assert_eq!(ms("0.0"), Coerced::Null);
+        assert_eq!(ms("-1"), Coerced::Value(-1_000));
+        assert_eq!(ms("253402300799"), Coerced::Value(253_402_300_799_000));
         assert_eq!(
-            with("1736154198", timestamp),
-            Coerced::Value(1_736_154_198_000_000)
+            ms("\"2024-01-02T03:04:05.5+01:00\""),
+            Coerced::Value(1_704_161_045_500)
         );
         assert_eq!(
-            with("1657199079025", timestamp),
-            Coerced::Value(1_657_199_079_025_000)
+            ms("\"2024-01-02T03:04:05.000000Z\""),
+            Coerced::Value(1_704_164_645_000)
         );
-        assert_eq!(
-            with("1657199079025123", timestamp),
-            Coerced::Value(1_657_199_079_025_123)
-        );
-        assert_eq!(
-            with("\"1736154198\"", timestamp),
-            Coerced::Value(1_736_154_198_000_000)
-        );
-        assert_eq!(
-            with("1653837064.25", timestamp),
-            Coerced::Value(1_653_837_064_250_000)
-        );
-        assert_eq!(with("0", timestamp), Coerced::Null);
-        assert_eq!(with("0.0", timestamp), Coerced::Null);
-        assert_eq!(with("-1", timestamp), Coerced::Value(-1_000_000));
-        assert_eq!(
-            with("253402300799", timestamp),
-            Coerced::Value(253_402_300_799_000_000)
-        );
-        assert_eq!(
-            with("\"2024-01-02T03:04:05.5+01:00\"", timestamp),
-            Coerced::Value(1_704_161_045_500_000)
-        );
-        assert_eq!(
-            with("\"2023-12-11 15:25:31.000000000\"", timestamp),
-            Coerced::Keep
-        );
-        assert_eq!(with("1657199079025.5", timestamp), Coerced::Keep);
-        assert_eq!(with("1e30", timestamp), Coerced::Keep);
+        assert_eq!(ms("\"2024-01-02T03:04:05.0001Z\""), Coerced::Keep);
+        assert_eq!(ms("\"2023-12-11 15:25:31.000000000\""), Coerced::Keep);
+        assert_eq!(ms("1657199079025.5"), Coerced::Keep);
+        assert_eq!(ms("1e30"), Coerced::Keep);
     }
 
     #[test]

@@ -44,94 +44,79 @@ impl Truthy {
     }
 }
 
-fn is(v: &[u8], words: &[&str]) -> bool {
-    let v = v.trim_ascii();
-    words.iter().any(|w| v.eq_ignore_ascii_case(w.as_bytes()))
-}
-
-const ALERT_TYPES: &[&str] = &[
-    "alert",
-    "alerts",
-    "policy",
-    "dlp",
-    "malware",
-    "malsite",
-    "anomaly",
-    "uba",
-    "breach",
-    "compromised credential",
-    "compromisedcredential",
-    "compromised_credential",
-    "watchlist",
-    "quarantine",
-    "remediation",
-    "securityassessment",
-    "security assessment",
-    "ctep",
-    "ips",
-    "c2",
-    "device",
-    "content",
+/// Rule 1: `record_type` values that name a table outright.
+const SPECIFIC_RECORD_TYPES: &[(&[&str], Table)] = &[
+    (&["alert", "alerts"], Table::Alerts),
+    (&["audit"], Table::Audit),
+    (&["incident"], Table::Incident),
+    (&["epdlp", "endpoint"], Table::Endpoint),
+    (&["infrastructure"], Table::Infrastructure),
 ];
+
+/// Rule 3: `record_type` values of event tables that alerts may share.
+const GENERAL_RECORD_TYPES: &[(&[&str], Table)] = &[
+    (&["application"], Table::Application),
+    (&["page", "connection"], Table::Page),
+    (&["network"], Table::Network),
+];
+
+/// Rule 4: `type` values.
+const TYPES: &[(&[&str], Table)] = &[
+    (&["admin_audit_logs", "audit"], Table::Audit),
+    (&["nspolicy", "application"], Table::Application),
+    (&["connection", "page"], Table::Page),
+    (&["network"], Table::Network),
+    (&["incident"], Table::Incident),
+    (&["endpoint", "epdlp"], Table::Endpoint),
+    (&["infrastructure"], Table::Infrastructure),
+    (
+        &[
+            "alert",
+            "alerts",
+            "policy",
+            "dlp",
+            "malware",
+            "malsite",
+            "anomaly",
+            "uba",
+            "breach",
+            "compromised credential",
+            "compromisedcredential",
+            "compromised_credential",
+            "watchlist",
+            "quarantine",
+            "remediation",
+            "securityassessment",
+            "security assessment",
+            "ctep",
+            "ips",
+            "c2",
+            "device",
+            "content",
+        ],
+        Table::Alerts,
+    ),
+];
+
+fn lookup(value: Option<&[u8]>, rules: &[(&[&str], Table)]) -> Option<Table> {
+    let v = value?.trim_ascii();
+    rules
+        .iter()
+        .find(|(words, _)| words.iter().any(|w| v.eq_ignore_ascii_case(w.as_bytes())))
+        .map(|&(_, t)| t)
+}
 
 /// Picks the table for a record.
 pub(crate) fn route(k: &RouteKeys<'_>) -> Table {
-    if let Some(rt) = k.record_type {
-        if is(rt, &["alert", "alerts"]) {
-            return Table::Alerts;
-        }
-        if is(rt, &["audit"]) {
-            return Table::Audit;
-        }
-        if is(rt, &["incident"]) {
-            return Table::Incident;
-        }
-        if is(rt, &["epdlp", "endpoint"]) {
-            return Table::Endpoint;
-        }
-        if is(rt, &["infrastructure"]) {
-            return Table::Infrastructure;
-        }
+    if let Some(t) = lookup(k.record_type, SPECIFIC_RECORD_TYPES) {
+        return t;
     }
     if k.alert == Some(Truthy::Yes) && k.alert_type.is_some_and(|t| !t.trim_ascii().is_empty()) {
         return Table::Alerts;
     }
-    if let Some(rt) = k.record_type {
-        if is(rt, &["application"]) {
-            return Table::Application;
-        }
-        if is(rt, &["page", "connection"]) {
-            return Table::Page;
-        }
-        if is(rt, &["network"]) {
-            return Table::Network;
-        }
-    }
-    if let Some(t) = k.type_ {
-        if is(t, &["admin_audit_logs", "audit"]) {
-            return Table::Audit;
-        }
-        if is(t, &["nspolicy", "application"]) {
-            return Table::Application;
-        }
-        if is(t, &["connection", "page"]) {
-            return Table::Page;
-        }
-        if is(t, &["network"]) {
-            return Table::Network;
-        }
-        if is(t, &["incident"]) {
-            return Table::Incident;
-        }
-        if is(t, &["endpoint", "epdlp"]) {
-            return Table::Endpoint;
-        }
-        if is(t, &["infrastructure"]) {
-            return Table::Infrastructure;
-        }
-        if is(t, ALERT_TYPES) {
-            return Table::Alerts;
-        }
+    if let Some(t) = lookup(k.record_type, GENERAL_RECORD_TYPES).or_else(|| lookup(k.type_, TYPES))
+    {
+        return t;
     }
     if k.type_.is_none() && k.record_type.is_none() && k.has_incident_fields {
         return Table::Incident;

@@ -128,7 +128,7 @@ pub enum ColumnKind {
     Float64,
     /// `Boolean`: `true`/`false` and the strings yes/no/true/false/1/0.
     Bool,
-    /// `Timestamp(Microsecond, "UTC")`: epoch seconds, milliseconds or microseconds; 0 is absent.
+    /// `Timestamp(Millisecond, "UTC")`: epoch seconds, milliseconds or microseconds; 0 is absent.
     Timestamp,
     /// `List<Utf8>`: arrays of scalars.
     StringList,
@@ -136,7 +136,7 @@ pub enum ColumnKind {
     Json,
     /// `Struct<data_type: Utf8, data_values: List<Utf8>>` (the audit `supporting_data`).
     SupportingData,
-    /// `Timestamp(Microsecond, None)`: `src_time` parsed as local wall-clock time (derived
+    /// `Timestamp(Millisecond, None)`: `src_time` parsed as local wall-clock time (derived
     /// column; no time zone, since `src_time` has none).
     LocalTimestamp,
 }
@@ -179,8 +179,8 @@ impl ColumnKind {
             ColumnKind::Int64 => DataType::Int64,
             ColumnKind::Float64 => DataType::Float64,
             ColumnKind::Bool => DataType::Boolean,
-            ColumnKind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
-            ColumnKind::LocalTimestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+            ColumnKind::Timestamp => DataType::Timestamp(TimeUnit::Millisecond, Some(UTC.into())),
+            ColumnKind::LocalTimestamp => DataType::Timestamp(TimeUnit::Millisecond, None),
             ColumnKind::StringList => string_list_type(),
             ColumnKind::SupportingData => DataType::Struct(supporting_data_fields().into()),
         }

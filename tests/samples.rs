@@ -4,7 +4,7 @@
 mod common;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{Array, RecordBatch};
 use common::{assert_lossless, decode_one, repo_path};
 use netskope_arrow::{
@@ -187,11 +187,11 @@ fn big_ids_stay_exact_and_timestamps_are_utc() {
     let local = b
         .column_by_name("_src_time_local")
         .unwrap()
-        .as_primitive::<TimestampMicrosecondType>();
+        .as_primitive::<TimestampMillisecondType>();
     // "Tue Mar  4 09:05:07 2025"
-    assert_eq!(local.value(i), 1_741_079_107_000_000);
+    assert_eq!(local.value(i), 1_741_079_107_000);
     let t = b.column_by_name("timestamp").unwrap();
-    assert_eq!(t.data_type().to_string(), "Timestamp(µs, \"UTC\")");
+    assert_eq!(t.data_type().to_string(), "Timestamp(ms, \"UTC\")");
 
     let line13: serde_json::Value = serde_json::from_str(text.lines().nth(12).unwrap()).unwrap();
     let table13 = decode_one(text.lines().nth(12).unwrap()).0;
@@ -199,12 +199,8 @@ fn big_ids_stay_exact_and_timestamps_are_utc() {
     let ts = b
         .column_by_name("timestamp")
         .unwrap()
-        .as_primitive::<TimestampMicrosecondType>();
-    assert_eq!(
-        ts.value(i),
-        1_741_167_062_000_000,
-        "milliseconds recognized"
-    );
+        .as_primitive::<TimestampMillisecondType>();
+    assert_eq!(ts.value(i), 1_741_167_062_000, "milliseconds recognized");
 
     let line10: serde_json::Value = serde_json::from_str(text.lines().nth(9).unwrap()).unwrap();
     let (b, i) = find_row(&v2, Table::Alerts, line10["_id"].as_str().unwrap());

@@ -4,7 +4,7 @@
 mod common;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use common::{assert_lossless, decode_one, shared_dir};
@@ -45,14 +45,14 @@ fn ts(b: &RecordBatch, c: &str) -> Option<i64> {
     let a = b.column_by_name(c).unwrap();
     assert_eq!(
         a.data_type(),
-        &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        &DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
         "{c}"
     );
-    (!a.is_null(0)).then(|| a.as_primitive::<TimestampMicrosecondType>().value(0) / 1_000_000)
+    (!a.is_null(0)).then(|| a.as_primitive::<TimestampMillisecondType>().value(0) / 1000)
 }
 fn local(b: &RecordBatch) -> Option<i64> {
     let a = b.column_by_name("_src_time_local").unwrap();
-    (!a.is_null(0)).then(|| a.as_primitive::<TimestampMicrosecondType>().value(0) / 1_000_000)
+    (!a.is_null(0)).then(|| a.as_primitive::<TimestampMillisecondType>().value(0) / 1000)
 }
 fn list(b: &RecordBatch, c: &str) -> Option<Vec<String>> {
     let a = b.column_by_name(c).unwrap().as_list::<i32>();

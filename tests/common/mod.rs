@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{Array, RecordBatch};
 use netskope_arrow::{columns, ColumnKind, Decoder, DecoderOptions, Table};
 use serde_json::Value;
@@ -49,7 +49,7 @@ fn number_text(v: &Value) -> String {
     v.to_string()
 }
 
-fn expect_micros(v: &Value) -> Option<Option<i64>> {
+fn expect_millis(v: &Value) -> Option<Option<i64>> {
     // Returns Some(expected) when the value is coercible, None when it must be in _extra.
     let (int, frac) = match v {
         Value::Null => return Some(None),
@@ -66,7 +66,7 @@ fn expect_micros(v: &Value) -> Option<Option<i64>> {
                 (i as i128, 0)
             } else {
                 let f = n.as_f64()?;
-                (f.trunc() as i128, ((f - f.trunc()) * 1e6).round() as i64)
+                (f.trunc() as i128, ((f - f.trunc()) * 1e3).round() as i64)
             }
         }
         _ => return None,
@@ -76,11 +76,11 @@ fn expect_micros(v: &Value) -> Option<Option<i64>> {
     }
     let abs = int.abs();
     Some(Some(if abs < 1_000_000_000_000 {
-        (int * 1_000_000 + frac as i128) as i64
+        (int * 1000 + frac as i128) as i64
     } else if abs < 1_000_000_000_000_000 {
-        (int * 1000) as i64
-    } else {
         int as i64
+    } else {
+        (int / 1000) as i64
     }))
 }
 
@@ -182,8 +182,8 @@ pub fn assert_lossless(line: &str, table: Table, batch: &RecordBatch, context: &
             }
             ColumnKind::Timestamp => {
                 let got =
-                    (!a.is_null(0)).then(|| a.as_primitive::<TimestampMicrosecondType>().value(0));
-                let want = expect_micros(v).unwrap_or_else(|| panic!("{ctx}: should be in _extra"));
+                    (!a.is_null(0)).then(|| a.as_primitive::<TimestampMillisecondType>().value(0));
+                let want = expect_millis(v).unwrap_or_else(|| panic!("{ctx}: should be in _extra"));
                 assert_eq!(got, want, "{ctx}");
             }
             ColumnKind::StringList => {

@@ -53,7 +53,7 @@ def test_pyarrow_reads_every_table_with_the_declared_schema(out):
         assert t.schema.metadata[b"netskope_arrow.table"] == table.encode()
     alerts = pq.read_table(out / "netskope_alerts.parquet")
     assert alerts.schema.field("transaction_id").type == pa.int64()
-    assert alerts.schema.field("timestamp").type == pa.timestamp("us", tz="UTC")
+    assert alerts.schema.field("timestamp").type == pa.timestamp("ms", tz="UTC")
 
 
 def test_big_ids_are_exact_in_pyarrow_and_duckdb(out):
