@@ -154,7 +154,11 @@ pub struct Decoder {
 impl Decoder {
     /// Creates a decoder. The source name used in rejects is `<input>` until
     /// [`Decoder::start_source`] names one.
-    pub fn new(options: DecoderOptions) -> Self {
+    pub fn new(mut options: DecoderOptions) -> Self {
+        // Byte positions within a line or document are 32-bit.
+        let limits = &mut options.limits;
+        limits.max_line_bytes = limits.max_line_bytes.min(u32::MAX as usize - 1);
+        limits.max_document_bytes = limits.max_document_bytes.min(u32::MAX as usize - 1);
         let reg = registry();
         let g = |name: &str| reg.global_id(name.as_bytes());
         Decoder {
@@ -292,6 +296,13 @@ impl Decoder {
                 doc.len, limits.max_document_bytes
             );
             self.reject(doc.line, doc.offset, msg, bytes, true);
+            return;
+        }
+        if let Err(e) = simdutf8::compat::from_utf8(bytes) {
+            let upto = &bytes[..e.valid_up_to()];
+            let line = doc.line + memchr::memchr_iter(b'\n', upto).count() as u64;
+            let msg = format!("invalid JSON document: invalid UTF-8 (line {line})");
+            self.reject(doc.line, doc.offset, msg, bytes, false);
             return;
         }
         let line_at =

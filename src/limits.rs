@@ -9,8 +9,8 @@
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Longest accepted line in bytes (default 64 MiB). Longer lines are rejected and only
-    /// their first [`Limits::max_reject_raw_bytes`] bytes are kept.
+    /// Longest accepted line in bytes (default 64 MiB, at most 4 GiB). Longer lines are
+    /// rejected and only their first [`Limits::max_reject_raw_bytes`] bytes are kept.
     pub max_line_bytes: usize,
     /// Deepest accepted nesting of objects and arrays, the record itself being level 1
     /// (default 512).
@@ -20,7 +20,7 @@ pub struct Limits {
     /// How much of a rejected line is kept in the rejects output (default 1 MiB).
     pub max_reject_raw_bytes: usize,
     /// Largest pretty-printed JSON document (a saved API response spread over many lines) that
-    /// is collected and decoded whole (default 1 GiB).
+    /// is collected and decoded whole (default 1 GiB, at most 4 GiB).
     pub max_document_bytes: usize,
 }
 

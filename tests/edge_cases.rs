@@ -409,7 +409,52 @@ fn pretty_printed_documents_arrays_and_broken_documents() {
         t.rejects[0].error
     );
     assert_eq!(t.rejects[0].raw.len(), 16);
+    // Invalid UTF-8 in a document.
+    let t = run(b"[\n{\"type\":\"admin_audit_logs\"},\n{\"user\":\"\xff\"}\n]\n");
+    assert_eq!(
+        errors(&t),
+        vec![(1, "invalid JSON document: invalid UTF-8 (line 3)".into())]
+    );
     // A lone `{` later in an NDJSON file is an ordinary (truncated) line.
     let t = run(format!("{AUDIT}\n{{\n{AUDIT}\n").as_bytes());
     assert_eq!((t.num_rows(Table::Audit), t.stats.rejects), (2, 1));
+}
+
+#[test]
+fn random_documents_never_panic() {
+    let pieces: [&[u8]; 10] = [
+        AUDIT.as_bytes(),
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"\"",
+        b",",
+        b"\n",
+        b"\xc3",
+        b"{\"ok\":1,\"result\":[",
+    ];
+    let mut x: u64 = 0x853C49E6748FEA9B;
+    for round in 0..300 {
+        let mut input = if round % 2 == 0 {
+            b"[\n".to_vec()
+        } else {
+            b"{\n".to_vec()
+        };
+        for _ in 0..30 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            input.extend_from_slice(pieces[(x >> 16) as usize % pieces.len()]);
+        }
+        for chunk in [1, 5, 1 << 20] {
+            let mut d = Decoder::new(DecoderOptions::default());
+            for c in input.chunks(chunk) {
+                d.push(c);
+            }
+            let t = Tables::from_decoder(d);
+            assert_eq!(t.stats.rejects as usize, t.rejects.len());
+            assert!(t.stats.unwrapped <= t.stats.total_rows());
+        }
+    }
 }
