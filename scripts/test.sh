@@ -14,6 +14,8 @@ cargo fmt --all -- --check
 say "clippy (-D warnings)"
 cargo clippy --all-targets --features cli --quiet -- -D warnings
 cargo clippy --no-default-features --lib --quiet -- -D warnings
+say "rustdoc (-D warnings)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features cli --quiet
 say "cargo test (unit, integration, doc)"
 cargo test --features cli 2>&1 | tee "${TMPDIR:-/tmp}/netskope-arrow-cargo-test.log" | grep -E '^(test result|running|error|failures|---- )|panicked|SKIPPED' || true
 test "${PIPESTATUS[0]}" -eq 0 || { echo "cargo test failed: see ${TMPDIR:-/tmp}/netskope-arrow-cargo-test.log"; tail -n 60 "${TMPDIR:-/tmp}/netskope-arrow-cargo-test.log"; exit 1; }
