@@ -8,7 +8,15 @@ use arrow_array::Array;
 use netskope_arrow::{read_all, Decoder, DecoderOptions, Limits, Table, Tables};
 
 fn run(input: &[u8]) -> Tables {
-    read_all(input, DecoderOptions::default()).unwrap()
+    run_with(input, Limits::default())
+}
+
+fn run_with(input: &[u8], limits: Limits) -> Tables {
+    let options = DecoderOptions {
+        limits,
+        ..Default::default()
+    };
+    read_all(input, options).unwrap()
 }
 
 fn extra(t: &Tables, table: Table) -> Vec<Option<String>> {
@@ -328,14 +336,7 @@ fn small_over_long_lines_are_kept_whole_and_crlf_is_not_part_of_raw() {
         max_line_bytes: 10,
         ..Default::default()
     };
-    let t = read_all(
-        &b"{\"type\":\"xxxxxxxx\"}\r\n{}\r\n{\r\n"[..],
-        DecoderOptions {
-            limits,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let t = run_with(&b"{\"type\":\"xxxxxxxx\"}\r\n{}\r\n{\r\n"[..], limits);
     assert_eq!(t.rejects.len(), 2);
     assert_eq!(
         t.rejects[0].raw, b"{\"type\":\"xxxxxxxx\"}",
@@ -392,14 +393,7 @@ fn pretty_printed_documents_arrays_and_broken_documents() {
         ..Default::default()
     };
     let big = format!("[\n{}\n]\n", [AUDIT; 10].join(",\n"));
-    let t = read_all(
-        big.as_bytes(),
-        DecoderOptions {
-            limits,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let t = run_with(big.as_bytes(), limits);
     assert_eq!(t.rejects.len(), 1);
     assert!(
         t.rejects[0]
