@@ -1,6 +1,5 @@
 //! Whole-file conversion to a directory of Parquet or Arrow IPC files (what the CLI runs).
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::decoder::{Decoder, DecoderOptions, Stats};
 use crate::error::{Error, Result};
-use crate::input::decompressed;
+use crate::input::{check_input, decompressed, open_raw};
 use crate::read::CHUNK_SIZE;
 use crate::schema::Table;
 use crate::write::{DirectoryWriter, WriteOptions};
@@ -99,20 +98,10 @@ pub fn convert_files(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Summary> {
     let started = Instant::now();
-    // Open every input first, so a missing file fails before anything is written.
-    for p in inputs {
-        if p.as_os_str() != "-" {
-            let meta = std::fs::metadata(p).map_err(|source| Error::Input {
-                path: p.clone(),
-                source,
-            })?;
-            if meta.is_dir() {
-                return Err(Error::Input {
-                    path: p.clone(),
-                    source: io::Error::new(io::ErrorKind::InvalidInput, "is a directory"),
-                });
-            }
-        }
+    // Check every input first, so a missing file fails before anything is written (files
+    // are opened one at a time, so thousands of inputs need no more than one descriptor).
+    for path in inputs {
+        check_input(path)?;
     }
     let mut sink = DirectoryWriter::create(out_dir, options.write.clone(), options.overwrite)?;
     let mut decoder = Decoder::new(options.decoder.clone());
@@ -123,13 +112,8 @@ pub fn convert_files(
             path: path.clone(),
             source,
         };
-        let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
-            Box::new(io::stdin())
-        } else {
-            Box::new(File::open(path).map_err(input_err)?)
-        };
         let (mut reader, _) = decompressed(Counting {
-            inner: raw,
+            inner: open_raw(path)?,
             count: count.clone(),
         })
         .map_err(input_err)?;

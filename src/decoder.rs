@@ -45,7 +45,7 @@ impl Default for DecoderOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Rows written per table, indexed like [`Table::ALL`].
-    pub rows: [u64; 9],
+    pub rows: [u64; Table::ALL.len()],
     /// Lines (or envelope elements) that were rejected.
     pub rejects: u64,
     /// Lines holding only whitespace, skipped.
@@ -67,18 +67,6 @@ impl Stats {
     /// Rows written to all tables.
     pub fn total_rows(&self) -> u64 {
         self.rows.iter().sum()
-    }
-
-    /// Adds another conversion's counters to these.
-    pub fn merge(&mut self, other: &Stats) {
-        for (a, b) in self.rows.iter_mut().zip(other.rows) {
-            *a += b;
-        }
-        self.rejects += other.rejects;
-        self.blank_lines += other.blank_lines;
-        self.bytes_in += other.bytes_in;
-        self.lines += other.lines;
-        self.unwrapped += other.unwrapped;
     }
 }
 
@@ -298,20 +286,20 @@ impl Decoder {
             self.reject(doc.line, doc.offset, msg, bytes, true);
             return;
         }
-        if let Err(e) = simdutf8::compat::from_utf8(bytes) {
-            let upto = &bytes[..e.valid_up_to()];
-            let line = doc.line + memchr::memchr_iter(b'\n', upto).count() as u64;
-            let msg = format!("invalid JSON document: invalid UTF-8 (line {line})");
-            self.reject(doc.line, doc.offset, msg, bytes, false);
-            return;
-        }
         let line_at =
             |pos: usize| doc.line + memchr::memchr_iter(b'\n', &bytes[..pos]).count() as u64;
-        let value = match json::scan_document(bytes, &limits) {
+        let scanned = match simdutf8::compat::from_utf8(bytes) {
+            Err(e) => Err((e.valid_up_to(), "invalid UTF-8".to_string())),
+            Ok(_) => json::scan_document(bytes, &limits)
+                .map_err(|e| (e.position.min(bytes.len()), e.message)),
+        };
+        let value = match scanned {
             Ok(v) => v,
-            Err(e) => {
-                let line = line_at(e.position.min(bytes.len()));
-                let msg = format!("invalid JSON document: {} (line {line})", e.message);
+            Err((position, message)) => {
+                let msg = format!(
+                    "invalid JSON document: {message} (line {})",
+                    line_at(position)
+                );
                 self.reject(doc.line, doc.offset, msg, bytes, false);
                 return;
             }

@@ -66,21 +66,41 @@ pub fn decompressed<'a, R: Read + Send + 'a>(
     Ok((boxed, kind))
 }
 
-/// Opens a path (`-` is stdin) with transparent decompression.
-pub fn open(path: &Path) -> Result<(Box<dyn Read + Send>, InputCompression)> {
+/// Checks that a path (`-` is stdin) names a readable file, not a directory.
+pub(crate) fn check_input(path: &Path) -> Result<()> {
+    if path.as_os_str() == "-" {
+        return Ok(());
+    }
     let input_err = |source| Error::Input {
         path: path.to_path_buf(),
         source,
     };
-    if path.as_os_str() == "-" {
-        return decompressed(io::stdin()).map_err(input_err);
-    }
-    let file = File::open(path).map_err(input_err)?;
-    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+    if std::fs::metadata(path).map_err(input_err)?.is_dir() {
         return Err(input_err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "is a directory",
         )));
     }
-    decompressed(file).map_err(input_err)
+    Ok(())
+}
+
+/// Opens a path without decompressing it: `-` is stdin.
+pub(crate) fn open_raw(path: &Path) -> Result<Box<dyn Read + Send>> {
+    check_input(path)?;
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(io::stdin()));
+    }
+    let file = File::open(path).map_err(|source| Error::Input {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Box::new(file))
+}
+
+/// Opens a path (`-` is stdin) with transparent decompression.
+pub fn open(path: &Path) -> Result<(Box<dyn Read + Send>, InputCompression)> {
+    decompressed(open_raw(path)?).map_err(|source| Error::Input {
+        path: path.to_path_buf(),
+        source,
+    })
 }

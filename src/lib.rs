@@ -57,8 +57,8 @@ pub use limits::Limits;
 pub use read::{read_all, BatchReader, Tables, CHUNK_SIZE};
 pub use reject::{rejects_batch, rejects_schema, Reject};
 pub use schema::{
-    columns, schema, Column, ColumnKind, Table, COLUMNS_CSV, EXTRA_COLUMN, SRC_TIME_LOCAL_COLUMN,
-    UTC,
+    columns, schema, schema_json, Column, ColumnKind, Table, COLUMNS_CSV, EXTRA_COLUMN,
+    SRC_TIME_LOCAL_COLUMN, UTC,
 };
 pub use write::{
     Compression, DirectoryWriter, OutputFormat, TableWriter, WriteOptions, REJECTS_FILE,

@@ -318,3 +318,43 @@ pub fn columns(table: Table) -> &'static [Column] {
 pub fn schema(table: Table) -> SchemaRef {
     table.schema()
 }
+
+/// The schemas of `tables` as one JSON object, `{"<table>": [{"name", "type", "kind",
+/// "origin"}, ...]}`, in column order (what `netskope-arrow schema --json` prints).
+///
+/// ```
+/// let json = netskope_arrow::schema_json(&[netskope_arrow::Table::Unknown]);
+/// assert!(json.starts_with(r#"{"netskope_unknown":[{"name":"_id","type":"Utf8","kind":"string","origin":"routing"}"#));
+/// ```
+pub fn schema_json(tables: &[Table]) -> String {
+    use crate::json::push_json_string;
+    let mut out = vec![b'{'];
+    for (i, t) in tables.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_json_string(t.name(), &mut out);
+        out.extend_from_slice(b":[");
+        for (j, c) in columns(*t).iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            let fields = [
+                ("name", c.name.to_string()),
+                ("type", c.kind.data_type().to_string()),
+                ("kind", c.kind.name().to_string()),
+                ("origin", c.origin.to_string()),
+            ];
+            for (k, (key, value)) in fields.iter().enumerate() {
+                out.push(if k == 0 { b'{' } else { b',' });
+                push_json_string(key, &mut out);
+                out.push(b':');
+                push_json_string(value, &mut out);
+            }
+            out.push(b'}');
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+    String::from_utf8(out).expect("JSON text built from UTF-8 parts")
+}

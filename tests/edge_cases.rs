@@ -415,40 +415,58 @@ fn pretty_printed_documents_arrays_and_broken_documents() {
 }
 
 #[test]
-fn random_documents_never_panic() {
-    let pieces: [&[u8]; 10] = [
-        AUDIT.as_bytes(),
-        b"{",
-        b"}",
-        b"[",
-        b"]",
-        b"\"",
-        b",",
-        b"\n",
-        b"\xc3",
-        b"{\"ok\":1,\"result\":[",
+fn random_documents_give_one_row_per_object_or_one_reject() {
+    // Pretty-printed arrays of random elements, whole or cut short, in random chunkings.
+    let elements: [(&str, bool); 6] = [
+        (AUDIT, true),
+        ("{\n  \"type\": \"nspolicy\",\n  \"alert\": \"no\"\n}", true),
+        ("{}", true),
+        ("7", false),
+        ("\"text\"", false),
+        ("[1, {\"a\": []}]", false),
     ];
     let mut x: u64 = 0x853C49E6748FEA9B;
-    for round in 0..300 {
-        let mut input = if round % 2 == 0 {
-            b"[\n".to_vec()
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for round in 0..200 {
+        let n = next() as usize % 8;
+        let picked: Vec<(&str, bool)> = (0..n)
+            .map(|_| elements[next() as usize % elements.len()])
+            .collect();
+        let body: Vec<&str> = picked.iter().map(|e| e.0).collect();
+        let doc = format!("[\n  {}\n]\n", body.join(",\n  "));
+        let cut = round % 3 == 0 && doc.len() > 4;
+        let input = if cut {
+            &doc.as_bytes()[..2 + next() as usize % (doc.len() - 4)]
         } else {
-            b"{\n".to_vec()
+            doc.as_bytes()
         };
-        for _ in 0..30 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            input.extend_from_slice(pieces[(x >> 16) as usize % pieces.len()]);
-        }
-        for chunk in [1, 5, 1 << 20] {
+        let objects = picked.iter().filter(|e| e.1).count() as u64;
+        for chunk in [1, 3, 64, 1 << 20] {
             let mut d = Decoder::new(DecoderOptions::default());
             for c in input.chunks(chunk) {
                 d.push(c);
             }
             let t = Tables::from_decoder(d);
-            assert_eq!(t.stats.rejects as usize, t.rejects.len());
-            assert!(t.stats.unwrapped <= t.stats.total_rows());
+            let ctx = format!(
+                "round {round} chunk {chunk}: {}",
+                String::from_utf8_lossy(input)
+            );
+            if cut {
+                assert_eq!((t.stats.total_rows(), t.rejects.len()), (0, 1), "{ctx}");
+                assert!(
+                    t.rejects[0].error.starts_with("invalid JSON document: "),
+                    "{ctx}"
+                );
+            } else {
+                assert_eq!(t.stats.total_rows(), objects, "{ctx}");
+                assert_eq!(t.stats.rejects, n as u64 - objects, "{ctx}");
+                assert_eq!(t.stats.unwrapped, objects, "{ctx}");
+            }
         }
     }
 }

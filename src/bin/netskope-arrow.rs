@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use netskope_arrow::{
-    columns, convert_files, Compression, ConvertOptions, DecoderOptions, Limits, OutputFormat,
-    Summary, Table, WriteOptions,
+    columns, convert_files, schema_json, Compression, ConvertOptions, DecoderOptions, Limits,
+    OutputFormat, Summary, Table, WriteOptions,
 };
 
 /// Convert Netskope security logs (REST API v1 / v2 dataexport NDJSON) into typed Parquet or
@@ -228,27 +228,8 @@ fn print_schema(a: SchemaArgs) -> CliResult {
     };
     let mut out = String::new();
     if a.json {
-        out.push('{');
-        for (i, t) in tables.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(&format!("\"{}\":[", t.name()));
-            for (j, c) in columns(*t).iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                out.push_str(&format!(
-                    "{{\"name\":{},\"type\":{},\"kind\":{},\"origin\":{}}}",
-                    json_string(c.name),
-                    json_string(&c.kind.data_type().to_string()),
-                    json_string(c.kind.name()),
-                    json_string(c.origin)
-                ));
-            }
-            out.push(']');
-        }
-        out.push_str("}\n");
+        out.push_str(&schema_json(&tables));
+        out.push('\n');
     } else {
         for t in tables {
             let cols = columns(t);
@@ -262,20 +243,4 @@ fn print_schema(a: SchemaArgs) -> CliResult {
     // A closed pipe (`| head`) is not an error worth reporting.
     let _ = stdout.write_all(out.as_bytes());
     Ok(())
-}
-
-/// `s` as a JSON string literal.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

@@ -44,11 +44,6 @@ pub fn is_placeholder(s: &str) -> bool {
     netskope_arrow::PLACEHOLDERS.contains(&s.trim().to_ascii_lowercase().as_str())
 }
 
-/// The exact text of the number token for `key` in the raw line (serde_json would reformat it).
-fn number_text(v: &Value) -> String {
-    v.to_string()
-}
-
 fn expect_millis(v: &Value) -> Option<Option<i64>> {
     // Returns Some(expected) when the value is coercible, None when it must be in _extra.
     let (int, frac) = match v {
@@ -133,7 +128,7 @@ pub fn assert_lossless(line: &str, table: Table, batch: &RecordBatch, context: &
                     if n.is_f64() {
                         assert_eq!(got.parse::<f64>().unwrap(), n.as_f64().unwrap(), "{ctx}");
                     } else {
-                        assert_eq!(got, number_text(v), "{ctx}");
+                        assert_eq!(got, v.to_string(), "{ctx}");
                     }
                 }
                 _ => panic!("{ctx}: object/array in a string column must go to _extra"),
