@@ -14,13 +14,15 @@ cargo fmt --all -- --check
 say "clippy (-D warnings)"
 cargo clippy --all-targets --features cli --quiet -- -D warnings
 cargo clippy --no-default-features --lib --quiet -- -D warnings
+cargo clippy -p netskope-arrow-python --all-targets --quiet -- -D warnings
 say "rustdoc (-D warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --features cli --quiet
 say "cargo test (unit, integration, doc)"
 cargo test --features cli 2>&1 | tee "${TMPDIR:-/tmp}/netskope-arrow-cargo-test.log" | grep -E '^(test result|running|error|failures|---- )|panicked|SKIPPED' || true
 test "${PIPESTATUS[0]}" -eq 0 || { echo "cargo test failed: see ${TMPDIR:-/tmp}/netskope-arrow-cargo-test.log"; tail -n 60 "${TMPDIR:-/tmp}/netskope-arrow-cargo-test.log"; exit 1; }
 
-say "python: independent readers of our Parquet (pyarrow, duckdb)"
-ensure_venv pytest pyarrow duckdb
+say "python: build the package into .venv (maturin develop --release), then pytest"
+ensure_venv maturin pytest hypothesis pyarrow polars pandas duckdb tqdm mypy
 cargo build --release --features cli --quiet
-NETSKOPE_ARROW_BIN="$ROOT/target/release/netskope-arrow" "$VENV/bin/python" -m pytest -q -W error --strict-markers -p no:cacheprovider tests/python
+VIRTUAL_ENV="$VENV" "$VENV/bin/maturin" develop --release --quiet
+NETSKOPE_ARROW_BIN="$ROOT/target/release/netskope-arrow" "$VENV/bin/python" -m pytest -q -W error --strict-markers -p no:cacheprovider python/tests tests/python

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::decoder::{Decoder, DecoderOptions, Stats};
 use crate::error::{Error, Result};
 use crate::input::{check_input, decompressed, open_raw};
-use crate::read::CHUNK_SIZE;
+use crate::read::decode_source;
 use crate::schema::Table;
 use crate::write::{DirectoryWriter, WriteOptions};
 
@@ -90,56 +90,65 @@ impl<R: Read> Read for Counting<R> {
 /// Converts `inputs` (paths, `-` for stdin; gzip / zstd detected) into `out_dir`.
 ///
 /// `progress` is called after every chunk with the number of (compressed) input bytes read so
-/// far over all inputs.
+/// far over all inputs; an error it returns stops the conversion (outputs not yet complete are
+/// removed) and is returned.
 pub fn convert_files(
     inputs: &[PathBuf],
     out_dir: &Path,
     options: &ConvertOptions,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(u64) -> Result<()>,
 ) -> Result<Summary> {
-    let started = Instant::now();
     // Check every input first, so a missing file fails before anything is written (files
     // are opened one at a time, so thousands of inputs need no more than one descriptor).
     for path in inputs {
         check_input(path)?;
     }
+    let sources = inputs
+        .iter()
+        .map(|path| Ok((path.display().to_string(), open_raw(path)?)));
+    convert_readers(sources, out_dir, options, progress)
+}
+
+/// Converts readers (each named for rejects and errors; gzip / zstd detected per reader) into
+/// `out_dir`, like [`convert_files`]. Each reader is opened lazily when the iterator yields it,
+/// so many inputs need only one at a time.
+///
+/// ```
+/// use netskope_arrow::{convert_readers, ConvertOptions, Table};
+/// let dir = std::env::temp_dir().join(format!("netskope-arrow-doc-{}", std::process::id()));
+/// let input: Box<dyn std::io::Read + Send> = Box::new(&b"{\"type\":\"admin_audit_logs\"}\n"[..]);
+/// let summary = convert_readers([Ok(("inline".to_string(), input))], &dir, &ConvertOptions::default(), &mut |_| Ok(())).unwrap();
+/// assert_eq!(summary.stats.rows_in(Table::Audit), 1);
+/// assert!(dir.join("netskope_audit_events.parquet").exists());
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn convert_readers<'a, I>(
+    inputs: I,
+    out_dir: &Path,
+    options: &ConvertOptions,
+    progress: &mut dyn FnMut(u64) -> Result<()>,
+) -> Result<Summary>
+where
+    I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
+{
+    let started = Instant::now();
     let mut sink = DirectoryWriter::create(out_dir, options.write.clone(), options.overwrite)?;
     let mut decoder = Decoder::new(options.decoder.clone());
     let count = Arc::new(AtomicU64::new(0));
-    let mut buf = vec![0u8; CHUNK_SIZE];
-    for path in inputs {
-        let input_err = |source| Error::Input {
-            path: path.clone(),
-            source,
-        };
+    for input in inputs {
+        let (name, raw) = input?;
         let (mut reader, _) = decompressed(Counting {
-            inner: open_raw(path)?,
+            inner: raw,
             count: count.clone(),
         })
-        .map_err(input_err)?;
-        decoder.start_source(&path.display().to_string());
-        loop {
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(match e.kind() {
-                        io::ErrorKind::InvalidData
-                        | io::ErrorKind::InvalidInput
-                        | io::ErrorKind::UnexpectedEof => Error::Decompress {
-                            path: path.clone(),
-                            message: e.to_string(),
-                        },
-                        _ => input_err(e),
-                    })
-                }
-            };
-            decoder.push(&buf[..n]);
-            drain(&mut decoder, &mut sink)?;
-            progress(count.load(Ordering::Relaxed));
-        }
-        decoder.end_source();
+        .map_err(|source| Error::Input {
+            path: PathBuf::from(&name),
+            source,
+        })?;
+        decode_source(&mut decoder, &name, &mut reader, &mut |d| {
+            drain(d, &mut sink)?;
+            progress(count.load(Ordering::Relaxed))
+        })?;
     }
     decoder.finish();
     drain(&mut decoder, &mut sink)?;

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 /// Everything that can stop a conversion. Bad lines are not errors: they become
 /// [`Reject`](crate::Reject)s and the conversion goes on.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// An input could not be opened or read.
     #[error("cannot read {path}: {source}")]

@@ -77,15 +77,15 @@ pub(crate) fn check_input(path: &Path) -> Result<()> {
     };
     if std::fs::metadata(path).map_err(input_err)?.is_dir() {
         return Err(input_err(io::Error::new(
-            io::ErrorKind::InvalidInput,
+            io::ErrorKind::IsADirectory,
             "is a directory",
         )));
     }
     Ok(())
 }
 
-/// Opens a path without decompressing it: `-` is stdin.
-pub(crate) fn open_raw(path: &Path) -> Result<Box<dyn Read + Send>> {
+/// Opens a path without decompressing it (`-` is stdin); errors name the path.
+pub fn open_raw(path: &Path) -> Result<Box<dyn Read + Send>> {
     check_input(path)?;
     if path.as_os_str() == "-" {
         return Ok(Box::new(io::stdin()));

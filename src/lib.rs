@@ -49,12 +49,12 @@ mod write;
 struct ReadmeDoctests;
 
 pub use coerce::PLACEHOLDERS;
-pub use convert::{convert_files, ConvertOptions, Summary};
+pub use convert::{convert_files, convert_readers, ConvertOptions, Summary};
 pub use decoder::{Decoder, DecoderOptions, Stats};
 pub use error::{Error, Result};
-pub use input::{decompressed, open, InputCompression};
+pub use input::{decompressed, open, open_raw, InputCompression};
 pub use limits::Limits;
-pub use read::{read_all, BatchReader, Tables, CHUNK_SIZE};
+pub use read::{decode_source, read_all, read_error, BatchReader, Tables, CHUNK_SIZE};
 pub use reject::{rejects_batch, rejects_schema, Reject};
 pub use schema::{
     columns, schema, schema_json, Column, ColumnKind, Table, COLUMNS_CSV, EXTRA_COLUMN,

@@ -1,11 +1,12 @@
 //! Convenience readers over [`Decoder`]: everything in memory, or a lazy batch iterator.
 
-use std::io::Read;
+use std::io::{self, Read};
+use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 
 use crate::decoder::{Decoder, DecoderOptions, Stats};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::input::decompressed;
 use crate::reject::Reject;
 use crate::schema::Table;
@@ -65,6 +66,61 @@ impl Tables {
     }
 }
 
+/// Reads one (already decompressed) source to its end into `decoder`, in [`CHUNK_SIZE`]
+/// chunks: [`Decoder::start_source`], a [`Decoder::push`] per chunk, [`Decoder::end_source`].
+///
+/// `after_chunk` runs after every chunk: drain batches there to keep memory bounded, report
+/// progress, or stop early by returning an error. A read error becomes [`Error::Decompress`]
+/// when the stream is corrupt or truncated (`InvalidData`, `InvalidInput`, `UnexpectedEof`) and
+/// [`Error::Input`] otherwise, both naming `name`.
+///
+/// ```
+/// use netskope_arrow::{decode_source, Decoder, Table};
+/// let mut d = Decoder::new(Default::default());
+/// let mut chunks = 0;
+/// decode_source(&mut d, "inline", &mut &b"{\"type\":\"nspolicy\"}\n"[..], &mut |_| { chunks += 1; Ok(()) }).unwrap();
+/// assert_eq!((chunks, d.stats().rows_in(Table::Application)), (1, 1));
+/// ```
+pub fn decode_source(
+    decoder: &mut Decoder,
+    name: &str,
+    reader: &mut dyn Read,
+    after_chunk: &mut dyn FnMut(&mut Decoder) -> Result<()>,
+) -> Result<()> {
+    let mut buf = vec![0u8; CHUNK_SIZE];
+    decoder.start_source(name);
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_error(name, e)),
+        };
+        decoder.push(&buf[..n]);
+        after_chunk(decoder)?;
+    }
+    decoder.end_source();
+    Ok(())
+}
+
+/// Names the source in a read error: a corrupt or truncated compressed stream
+/// (`InvalidData`, `InvalidInput`, `UnexpectedEof`) is [`Error::Decompress`], anything else
+/// [`Error::Input`].
+pub fn read_error(name: &str, e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
+            Error::Decompress {
+                path: PathBuf::from(name),
+                message: e.to_string(),
+            }
+        }
+        _ => Error::Input {
+            path: PathBuf::from(name),
+            source: e,
+        },
+    }
+}
+
 /// Reads a whole (optionally gzip / zstd compressed) NDJSON stream into memory.
 ///
 /// ```
@@ -96,6 +152,7 @@ pub struct BatchReader<'a> {
     decoder: Decoder,
     buf: Vec<u8>,
     done: bool,
+    name: String,
 }
 
 impl<'a> BatchReader<'a> {
@@ -107,12 +164,14 @@ impl<'a> BatchReader<'a> {
             decoder: Decoder::new(options),
             buf: vec![0; CHUNK_SIZE],
             done: false,
+            name: String::from("input"),
         })
     }
 
     /// Names the source in rejects.
     pub fn with_source_name(mut self, name: &str) -> Self {
         self.decoder.start_source(name);
+        self.name = name.to_string();
         self
     }
 
@@ -147,7 +206,7 @@ impl Iterator for BatchReader<'_> {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.done = true;
-                    return Some(Err(e.into()));
+                    return Some(Err(read_error(&self.name, e)));
                 }
             }
         }

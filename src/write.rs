@@ -269,12 +269,26 @@ struct OpenFile {
 ///
 /// Files appear only for tables that receive rows. Each file is written under a temporary
 /// name and renamed into place by [`DirectoryWriter::finish`], so an interrupted run never
-/// leaves a truncated file under a final name.
+/// leaves a truncated file under a final name; a writer dropped before `finish` completes
+/// (after an error) removes its temporary files.
 pub struct DirectoryWriter {
     dir: PathBuf,
     options: WriteOptions,
     files: Vec<Option<OpenFile>>,
     rejects: Option<(BufWriter<File>, PathBuf, PathBuf)>,
+    /// Temporary files not yet renamed into place.
+    partial: Vec<PathBuf>,
+}
+
+impl Drop for DirectoryWriter {
+    fn drop(&mut self) {
+        // Close the files first, then remove what was never moved into place.
+        self.files.clear();
+        self.rejects = None;
+        for tmp in self.partial.drain(..) {
+            let _ = fs::remove_file(tmp);
+        }
+    }
 }
 
 impl DirectoryWriter {
@@ -292,10 +306,13 @@ impl DirectoryWriter {
                 .collect();
             names.push(REJECTS_FILE.to_string());
             if let Some(existing) = names.iter().map(|n| dir.join(n)).find(|p| p.exists()) {
-                return Err(Error::InvalidArgument(format!(
-                    "{} already exists; pass --overwrite (ConvertOptions::overwrite) to replace it",
-                    existing.display()
-                )));
+                return Err(Error::Output {
+                    path: existing,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::AlreadyExists,
+                        "already exists; pass --overwrite (ConvertOptions::overwrite) to replace it",
+                    ),
+                });
             }
         }
         Ok(DirectoryWriter {
@@ -303,16 +320,18 @@ impl DirectoryWriter {
             options,
             files: (0..Table::ALL.len()).map(|_| None).collect(),
             rejects: None,
+            partial: Vec::new(),
         })
     }
 
-    fn create_file(&self, name: &str) -> Result<(BufWriter<File>, PathBuf, PathBuf)> {
+    fn create_file(&mut self, name: &str) -> Result<(BufWriter<File>, PathBuf, PathBuf)> {
         let path = self.dir.join(name);
         let tmp = self.dir.join(format!(".{name}.partial"));
         let f = File::create(&tmp).map_err(|source| Error::Output {
             path: tmp.clone(),
             source,
         })?;
+        self.partial.push(tmp.clone());
         Ok((BufWriter::with_capacity(1 << 20, f), tmp, path))
     }
 
@@ -350,15 +369,17 @@ impl DirectoryWriter {
     }
 
     /// Finishes every file and moves it into place. Returns the paths written.
-    pub fn finish(self) -> Result<Vec<PathBuf>> {
+    pub fn finish(mut self) -> Result<Vec<PathBuf>> {
         let mut written = Vec::new();
-        for f in self.files.into_iter().flatten() {
+        for f in std::mem::take(&mut self.files).into_iter().flatten() {
             let out = f.writer.finish()?;
             finish_file(out, &f.tmp, &f.path)?;
+            self.partial.retain(|p| p != &f.tmp);
             written.push(f.path);
         }
-        if let Some((out, tmp, path)) = self.rejects {
+        if let Some((out, tmp, path)) = self.rejects.take() {
             finish_file(out, &tmp, &path)?;
+            self.partial.retain(|p| p != &tmp);
             written.push(path);
         }
         Ok(written)

@@ -470,3 +470,32 @@ fn random_documents_give_one_row_per_object_or_one_reject() {
         }
     }
 }
+
+#[test]
+fn a_conversion_stopped_by_its_progress_callback_leaves_no_files() {
+    use netskope_arrow::{convert_readers, ConvertOptions, Error};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let line = b"{\"type\":\"nspolicy\",\"app\":\"Box\"}\n[]\n";
+    let input: Vec<u8> = line.repeat(100_000); // several chunks, so the callback runs mid-way
+    let mut calls = 0;
+    let result = convert_readers(
+        [Ok((
+            "big".to_string(),
+            Box::new(std::io::Cursor::new(input)) as Box<dyn std::io::Read + Send>,
+        ))],
+        &out,
+        &ConvertOptions::default(),
+        &mut |_| {
+            calls += 1;
+            if calls == 2 {
+                Err(Error::InvalidArgument("stop".into()))
+            } else {
+                Ok(())
+            }
+        },
+    );
+    assert!(matches!(result, Err(Error::InvalidArgument(m)) if m == "stop"));
+    let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -158,6 +158,7 @@ fn convert(a: ConvertArgs) -> CliResult {
             last = Instant::now();
             draw_progress(read, total, started.elapsed().as_secs_f64());
         }
+        Ok(())
     };
     let result = convert_files(&a.inputs, &a.out, &options, &mut progress);
     if show {
@@ -165,6 +166,12 @@ fn convert(a: ConvertArgs) -> CliResult {
     }
     let summary = result.map_err(|e| match e {
         netskope_arrow::Error::InvalidArgument(_) => usage(e),
+        // Refusing to clobber an existing output is a usage error, like a bad option.
+        netskope_arrow::Error::Output { ref source, .. }
+            if source.kind() == std::io::ErrorKind::AlreadyExists =>
+        {
+            usage(e)
+        }
         e => (1, e.to_string()),
     })?;
     print_summary(&summary, a.json);

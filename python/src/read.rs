@@ -1,0 +1,370 @@
+//! `read_ndjson`, `iter_batches` and `normalize`: the core's decoder driven without the GIL.
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::DataType;
+use netskope_arrow::{
+    decode_source, decompressed, Decoder, Error, Reject, Result, Tables, CHUNK_SIZE,
+};
+use pyo3::exceptions::{PyStopIteration, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString, PyTuple};
+use pyo3_arrow::input::AnyArray;
+
+use crate::arrow::{PyRecordBatch, PyTable};
+use crate::error::{parse_error, PyErrSlot};
+use crate::options::{decoder_options, stats_dict};
+use crate::source::Sources;
+use crate::tables::PyTables;
+
+/// Counts the raw (compressed) bytes read, for progress.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// What runs between chunks: Ctrl-C, the progress callback, `strict`.
+struct Checks {
+    strict: bool,
+    progress: Option<Py<PyAny>>,
+    count: Arc<AtomicU64>,
+    errors: PyErrSlot,
+}
+
+impl Checks {
+    fn new(strict: bool, progress: Option<Py<PyAny>>, errors: PyErrSlot) -> Self {
+        Checks {
+            strict,
+            progress,
+            count: Arc::new(AtomicU64::new(0)),
+            errors,
+        }
+    }
+
+    /// Runs after each chunk (and at the end): takes the GIL briefly to let Python handle
+    /// signals and report progress; in strict mode the first reject stops the read.
+    fn after_chunk(&self, decoder: &mut Decoder) -> Result<()> {
+        let first_reject: Option<Reject> = if self.strict && decoder.stats().rejects > 0 {
+            decoder.take_rejects().into_iter().next()
+        } else {
+            None
+        };
+        let outcome = Python::attach(|py| -> PyResult<()> {
+            if let Some(r) = &first_reject {
+                return Err(parse_error(py, r));
+            }
+            py.check_signals()?;
+            if let Some(cb) = &self.progress {
+                cb.call1(py, (self.count.load(Ordering::Relaxed),))?;
+            }
+            Ok(())
+        });
+        outcome.map_err(|e| self.errors.stash(e))
+    }
+
+    fn wrap<'a>(
+        &self,
+        raw: Box<dyn Read + Send + 'a>,
+        name: &str,
+    ) -> Result<Box<dyn Read + Send + 'a>> {
+        let counted = Counting {
+            inner: raw,
+            count: self.count.clone(),
+        };
+        decompressed(counted)
+            .map(|(r, _)| r)
+            .map_err(|source| Error::Input {
+                path: name.into(),
+                source,
+            })
+    }
+}
+
+/// Reads every source into memory.
+#[pyfunction]
+#[pyo3(signature = (source, *, table=None, batch_size=8192, strict=false, max_line_bytes=None, progress=None))]
+pub(crate) fn read_ndjson(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    table: Option<&str>,
+    batch_size: usize,
+    strict: bool,
+    max_line_bytes: Option<usize>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<PyTables> {
+    let options = decoder_options(table, batch_size, max_line_bytes)?;
+    let mut sources = Sources::extract(source)?;
+    let errors = sources.errors.clone();
+    let checks = Checks::new(strict, progress, errors.clone());
+    let result = py.detach(|| -> Result<Tables> {
+        let mut decoder = Decoder::new(options);
+        while let Some(next) = sources.next_reader() {
+            let (name, raw) = next?;
+            let mut reader = checks.wrap(raw, &name)?;
+            decode_source(&mut decoder, &name, &mut reader, &mut |d| {
+                checks.after_chunk(d)
+            })?;
+        }
+        decoder.finish();
+        checks.after_chunk(&mut decoder)?;
+        Ok(Tables::from_decoder(decoder))
+    });
+    result.map(PyTables::new).map_err(|e| errors.raise_for(e))
+}
+
+/// The state of a lazy read.
+struct Stream {
+    sources: Sources,
+    decoder: Decoder,
+    reader: Option<(String, Box<dyn Read + Send>)>,
+    buf: Vec<u8>,
+    done: bool,
+    rejects: Vec<Reject>,
+    checks: Checks,
+}
+
+impl Stream {
+    fn next_batch(&mut self) -> Result<Option<(netskope_arrow::Table, arrow_array::RecordBatch)>> {
+        loop {
+            if let Some(b) = self.decoder.next_batch() {
+                return Ok(Some(b));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            let Some((name, reader)) = &mut self.reader else {
+                match self.sources.next_reader() {
+                    Some(next) => {
+                        let (name, raw) = next?;
+                        let reader = self.checks.wrap(raw, &name)?;
+                        self.decoder.start_source(&name);
+                        self.reader = Some((name, reader));
+                    }
+                    None => {
+                        self.done = true;
+                        self.decoder.finish();
+                        self.checks.after_chunk(&mut self.decoder)?;
+                        self.rejects.extend(self.decoder.take_rejects());
+                    }
+                }
+                continue;
+            };
+            match reader.read(&mut self.buf) {
+                Ok(0) => {
+                    self.decoder.end_source();
+                    self.reader = None;
+                }
+                Ok(n) => {
+                    self.decoder.push(&self.buf[..n]);
+                    self.checks.after_chunk(&mut self.decoder)?;
+                    self.rejects.extend(self.decoder.take_rejects());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.done = true;
+                    return Err(netskope_arrow::read_error(name, e));
+                }
+            }
+        }
+    }
+}
+
+/// A lazy iterator of ``(table_name, RecordBatch)`` returned by ``iter_batches``.
+#[pyclass(name = "BatchIterator", module = "netskope_arrow", frozen)]
+pub(crate) struct BatchIterator {
+    stream: Mutex<Stream>,
+}
+
+#[pymethods]
+impl BatchIterator {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<(&'static str, PyRecordBatch)> {
+        let (result, errors) = py.detach(|| {
+            let mut s = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+            (s.next_batch(), s.sources.errors.clone())
+        });
+        match result {
+            Ok(Some((t, b))) => Ok((t.name(), PyRecordBatch::new(t.name(), b))),
+            Ok(None) => Err(PyStopIteration::new_err(())),
+            Err(e) => Err(errors.raise_for(e)),
+        }
+    }
+
+    /// The lines rejected so far (same columns as ``Tables.rejects``).
+    #[getter]
+    fn rejects(&self) -> PyTable {
+        let s = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        PyTable::new(
+            "rejects",
+            netskope_arrow::rejects_schema(),
+            vec![netskope_arrow::rejects_batch(&s.rejects)],
+        )
+    }
+
+    /// Counters so far (as ``Tables.stats``).
+    #[getter]
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.stream.lock().unwrap_or_else(|p| p.into_inner());
+        stats_dict(py, s.decoder.stats())
+    }
+}
+
+/// Starts a lazy read.
+#[pyfunction]
+#[pyo3(signature = (source, *, table=None, batch_size=8192, strict=false, max_line_bytes=None, progress=None))]
+pub(crate) fn iter_batches(
+    source: &Bound<'_, PyAny>,
+    table: Option<&str>,
+    batch_size: usize,
+    strict: bool,
+    max_line_bytes: Option<usize>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<BatchIterator> {
+    let options = decoder_options(table, batch_size, max_line_bytes)?;
+    let sources = Sources::extract(source)?;
+    let checks = Checks::new(strict, progress, sources.errors.clone());
+    Ok(BatchIterator {
+        stream: Mutex::new(Stream {
+            sources,
+            decoder: Decoder::new(options),
+            reader: None,
+            buf: vec![0; CHUNK_SIZE],
+            done: false,
+            rejects: Vec::new(),
+            checks,
+        }),
+    })
+}
+
+/// Appends one string/binary Arrow array's values, one per line (nulls are blank lines).
+fn push_lines(array: &ArrayRef, out: &mut Vec<u8>) -> PyResult<()> {
+    fn add<'a>(values: impl Iterator<Item = Option<&'a [u8]>>, out: &mut Vec<u8>) {
+        for v in values {
+            out.extend_from_slice(v.unwrap_or_default());
+            out.push(b'\n');
+        }
+    }
+    match array.data_type() {
+        DataType::Utf8 => add(
+            array
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.map(str::as_bytes)),
+            out,
+        ),
+        DataType::LargeUtf8 => add(
+            array
+                .as_string::<i64>()
+                .iter()
+                .map(|v| v.map(str::as_bytes)),
+            out,
+        ),
+        DataType::Utf8View => add(
+            array.as_string_view().iter().map(|v| v.map(str::as_bytes)),
+            out,
+        ),
+        DataType::Binary => add(array.as_binary::<i32>().iter(), out),
+        DataType::LargeBinary => add(array.as_binary::<i64>().iter(), out),
+        DataType::BinaryView => add(array.as_binary_view().iter(), out),
+        other => {
+            return Err(PyTypeError::new_err(format!(
+                "normalize() needs an Arrow string or binary array, not {other}"
+            )))
+        }
+    }
+    Ok(())
+}
+
+/// The NDJSON bytes of `lines`.
+fn lines_bytes(lines: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(b) = lines.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(b) = lines.cast::<PyByteArray>() {
+        return Ok(b.to_vec());
+    }
+    if lines.is_instance_of::<PyMemoryView>() {
+        return Ok(lines
+            .py()
+            .get_type::<PyBytes>()
+            .call1((lines,))?
+            .cast::<PyBytes>()?
+            .as_bytes()
+            .to_vec());
+    }
+    let mut out = Vec::new();
+    if lines.hasattr("__arrow_c_array__")? || lines.hasattr("__arrow_c_stream__")? {
+        let chunked = lines.extract::<AnyArray>()?.into_chunked_array()?;
+        for chunk in chunked.chunks() {
+            push_lines(chunk, &mut out)?;
+        }
+        return Ok(out);
+    }
+    if lines.is_instance_of::<PyList>() || lines.is_instance_of::<PyTuple>() {
+        for item in lines.try_iter()? {
+            let item = item?;
+            if let Ok(s) = item.cast::<PyString>() {
+                out.extend_from_slice(s.to_cow()?.as_bytes());
+            } else if let Ok(b) = item.cast::<PyBytes>() {
+                out.extend_from_slice(b.as_bytes());
+            } else if item.is_none() {
+            } else {
+                return Err(PyTypeError::new_err(format!(
+                    "normalize() lines must be str or bytes, not {}",
+                    item.get_type().name()?
+                )));
+            }
+            out.push(b'\n');
+        }
+        return Ok(out);
+    }
+    Err(PyTypeError::new_err(format!(
+        "normalize() takes an Arrow string array (any PyCapsule producer), a list of str/bytes, \
+         or bytes, not {}",
+        lines.get_type().name()?
+    )))
+}
+
+/// Normalizes a batch of raw lines.
+#[pyfunction]
+#[pyo3(signature = (lines, *, table=None, batch_size=8192, source_name="lines", strict=false, max_line_bytes=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn normalize(
+    py: Python<'_>,
+    lines: &Bound<'_, PyAny>,
+    table: Option<&str>,
+    batch_size: usize,
+    source_name: &str,
+    strict: bool,
+    max_line_bytes: Option<usize>,
+) -> PyResult<PyTables> {
+    let options = decoder_options(table, batch_size, max_line_bytes)?;
+    let bytes = lines_bytes(lines)?;
+    let errors = PyErrSlot::default();
+    let checks = Checks::new(strict, None, errors.clone());
+    let result = py.detach(|| -> Result<Tables> {
+        let mut decoder = Decoder::new(options);
+        decoder.start_source(source_name);
+        decoder.push(&bytes);
+        decoder.end_source();
+        decoder.finish();
+        checks.after_chunk(&mut decoder)?;
+        Ok(Tables::from_decoder(decoder))
+    });
+    result.map(PyTables::new).map_err(|e| errors.raise_for(e))
+}
