@@ -165,3 +165,21 @@ def test_iterator_after_an_error_is_finished(tmp_path):
         for _ in it:
             pass
     assert list(it) == []
+
+
+def test_ctrl_c_interrupts_a_long_read(tmp_path):
+    import _thread
+
+    path = tmp_path / "long.ndjson"
+    path.write_bytes((SAMPLES / "tenant-export-v2.ndjson").read_bytes() * 400)  # several chunks
+    calls = []
+
+    def press_ctrl_c(n):
+        calls.append(n)
+        _thread.interrupt_main()  # the same flag SIGINT sets; seen between the next chunks
+
+    for run in (na.read_ndjson, lambda p, progress: list(na.iter_batches(p, progress=progress))):
+        calls.clear()
+        with pytest.raises(KeyboardInterrupt):
+            run(path, progress=press_ctrl_c)
+        assert len(calls) == 1

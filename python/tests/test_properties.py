@@ -24,7 +24,7 @@ def _accounting_holds(t: na.Tables) -> None:
 
 json_scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False), st.text(max_size=20),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),
 )
 json_values = st.recursive(
     json_scalars,
