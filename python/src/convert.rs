@@ -15,6 +15,13 @@ use crate::source::Sources;
 
 /// What ``convert`` did: rows per table, rejects, files written, timing. ``to_json()`` gives
 /// the same JSON object as ``netskope-arrow convert --json``.
+///
+/// >>> import netskope_arrow as na, json, tempfile
+/// >>> s = na.convert(b'{"type":"admin_audit_logs"}\n', tempfile.mkdtemp())
+/// >>> s.rows["netskope_audit_events"], s.rejects, [p.name for p in s.outputs]
+/// (1, 0, ['netskope_audit_events.parquet'])
+/// >>> json.loads(s.to_json())["tables"]["netskope_audit_events"]
+/// 1
 #[pyclass(name = "ConvertSummary", module = "netskope_arrow", frozen)]
 pub(crate) struct PySummary {
     inner: Summary,

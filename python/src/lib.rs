@@ -17,7 +17,12 @@ use pyo3::prelude::*;
 use crate::arrow::{PyRecordBatch, PySchema, PyTable};
 use crate::options::parse_table;
 
-/// The Arrow schema of a table (`"alerts"`, `"netskope_alerts"`, ...).
+/// The Arrow schema of a table, by name (``"alerts"``, ``"netskope_alerts"``, ...).
+///
+/// >>> import netskope_arrow as na
+/// >>> s = na.schema("audit")
+/// >>> s.table, len(s), s.names[:2], s.kinds[:2]
+/// ('netskope_audit_events', 17, ['_id', '_insertion_epoch_timestamp'], ['string', 'timestamp'])
 #[pyfunction]
 fn schema(table: &str) -> PyResult<PySchema> {
     let t = parse_table(table)?;
@@ -25,6 +30,10 @@ fn schema(table: &str) -> PyResult<PySchema> {
 }
 
 /// The schema of the rejects table.
+///
+/// >>> import netskope_arrow as na
+/// >>> na.rejects_schema().names
+/// ['source', 'line', 'offset', 'error', 'raw', 'raw_truncated']
 #[pyfunction]
 fn rejects_schema() -> PySchema {
     PySchema::new("rejects", netskope_arrow::rejects_schema())

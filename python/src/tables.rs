@@ -11,6 +11,13 @@ use crate::options::{rows_dict, stats_dict};
 /// The result of ``read_ndjson`` / ``normalize``: a read-only mapping from each of the nine
 /// table names (always all nine, empty ones included, in ``TABLES`` order) to its ``Table``,
 /// plus ``rejects`` and counters.
+///
+/// >>> import netskope_arrow as na
+/// >>> t = na.read_ndjson(b'{"type":"admin_audit_logs"}\n[]\n')
+/// >>> t
+/// netskope_arrow.Tables(netskope_audit_events=1; rejects=1)
+/// >>> t["audit"].num_rows, t["alerts"].num_rows, len(t), t.stats["rejects"]
+/// (1, 0, 9, 1)
 #[pyclass(name = "Tables", module = "netskope_arrow", frozen, mapping)]
 pub(crate) struct PyTables {
     inner: Tables,
