@@ -1,0 +1,227 @@
+"""netskope-arrow next to the tools a user would pick instead, on generated corpora. Not a test.
+
+Run through `scripts/bench.sh` (which builds everything and generates the corpora), or directly:
+
+    .venv/bin/python bench/compare.py --corpus bench-data/mixed-1g.ndjson --corpus bench-data/app-1g.ndjson
+
+Every run is a fresh process, contenders interleaved, `--reps` times per corpus. Reported: median
+wall time, MB/s of NDJSON, cores used ((user+sys)/wall), peak RSS, the ratio of throughput to
+DuckDB's, and the rows each tool produced next to the generator's ground truth
+(`<corpus>.truth.json`). Our rows and rejects must match the ground truth exactly, or the run fails.
+Tools that fail on a corpus (pyarrow.json and polars on mixed files) are reported with their error.
+Results go to BENCHMARKS.md (replaced between the markers) and stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = ROOT / "target/release/netskope-arrow"
+DECODE = ROOT / "target/release/examples/throughput"
+NODE_RUNNER = ROOT / "bench/wasm_convert.mjs"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+# Python snippets run in a fresh interpreter: argv[1] = input, argv[2] = output dir.
+# Each prints one JSON object: {"rows": N} (rows written) or raises.
+PY = {
+    "duckdb": """
+import duckdb, sys, json
+con = duckdb.connect()
+con.execute(f"COPY (SELECT * FROM read_json('{sys.argv[1]}', format='newline_delimited', ignore_errors=true)) TO '{sys.argv[2]}/out.parquet' (FORMAT parquet, COMPRESSION zstd)")
+print(json.dumps({"rows": con.execute(f"SELECT count(*) FROM '{sys.argv[2]}/out.parquet'").fetchone()[0]}))
+""",
+    "polars": """
+import polars as pl, sys, json
+df = pl.read_ndjson(sys.argv[1])
+df.write_parquet(sys.argv[2] + "/out.parquet", compression="zstd")
+print(json.dumps({"rows": df.height}))
+""",
+    "pyarrow": """
+import pyarrow.json as pj, pyarrow.parquet as pq, sys, json
+t = pj.read_json(sys.argv[1])
+pq.write_table(t, sys.argv[2] + "/out.parquet", compression="zstd")
+print(json.dumps({"rows": t.num_rows}))
+""",
+    "python convert()": """
+import netskope_arrow as na, sys, json
+s = na.convert(sys.argv[1], sys.argv[2], overwrite=True)
+print(json.dumps({"rows": s.total_rows, "rejects": s.rejects}))
+""",
+    # In memory, no Parquet:
+    "duckdb (arrow)": """
+import duckdb, sys, json
+t = duckdb.sql(f"SELECT * FROM read_json('{sys.argv[1]}', format='newline_delimited', ignore_errors=true)").to_arrow_table()
+print(json.dumps({"rows": t.num_rows}))
+""",
+    "polars (arrow)": """
+import polars as pl, sys, json
+print(json.dumps({"rows": pl.read_ndjson(sys.argv[1]).height}))
+""",
+    "pyarrow (arrow)": """
+import pyarrow.json as pj, sys, json
+print(json.dumps({"rows": pj.read_json(sys.argv[1]).num_rows}))
+""",
+    "python read_ndjson()": """
+import netskope_arrow as na, sys, json
+t = na.read_ndjson(sys.argv[1])
+print(json.dumps({"rows": sum(t.counts.values()), "rejects": t.stats["rejects"]}))
+""",
+}
+
+
+def contenders(kind: str) -> dict[str, object]:
+    """name -> command builder (input, out_dir) for a job kind: "parquet" or "arrow"."""
+    py = lambda name: (lambda i, o: [sys.executable, "-c", PY[name], str(i), str(o)])  # noqa: E731
+    if kind == "parquet":
+        c: dict[str, object] = {
+            "netskope-arrow CLI": lambda i, o: [str(CLI), "convert", "-q", "--json", "--overwrite", "--out", str(o), str(i)],
+            "netskope-arrow python convert()": py("python convert()"),
+        }
+        if NODE_RUNNER.exists() and shutil.which("node"):
+            c["netskope-arrow wasm (node)"] = lambda i, o: ["node", str(NODE_RUNNER), str(i), str(o)]
+        c.update({"duckdb": py("duckdb"), "polars": py("polars"), "pyarrow": py("pyarrow")})
+        return c
+    return {
+        "netskope-arrow (decode only)": lambda i, o: [str(DECODE), str(i)],
+        "netskope-arrow python read_ndjson()": py("python read_ndjson()"),
+        "duckdb": py("duckdb (arrow)"),
+        "polars": py("polars (arrow)"),
+        "pyarrow": py("pyarrow (arrow)"),
+    }
+
+
+def run(cmd: list[str], timeout: float = 900) -> dict:
+    out = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=out, stderr=err)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - start
+    out.seek(0)
+    err.seek(0)
+    text = out.read().decode(errors="replace").strip()
+    result = {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss": ru.ru_maxrss * 1024, "ok": status == 0}
+    if status != 0:
+        lines = [l for l in err.read().decode(errors="replace").strip().splitlines() if l.strip()]
+        result["error"] = (lines[-1] if lines else f"exit {status}")[:160]
+        return result
+    last = text.splitlines()[-1] if text else ""
+    if last.startswith("{"):
+        j = json.loads(last)
+        result["rows"] = j.get("rows")
+        result["rejects"] = j.get("rejects")
+    elif " rows, " in last:  # examples/throughput
+        result["rows"] = int(last.split(": ")[1].split(" rows")[0])
+        result["rejects"] = int(last.split(" rows, ")[1].split(" rejects")[0])
+    return result
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def versions() -> str:
+    code = "import duckdb, polars, pyarrow; print(f'duckdb {duckdb.__version__}, polars {polars.__version__}, pyarrow {pyarrow.__version__}')"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip() if shutil.which("node") else "no node"
+    return f"{p.stdout.strip()}, Python {platform.python_version()}, Node {node}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", action="append", required=True, type=Path)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--jobs", default="parquet,arrow")
+    ap.add_argument("--markdown", type=Path, default=ROOT / "BENCHMARKS.md")
+    ap.add_argument("--command", default="scripts/bench.sh")
+    a = ap.parse_args()
+    sections = [
+        f"Machine: {machine()}. Date: {dt.date.today().isoformat()}. Command: `{a.command}`.",
+        f"Versions: {versions()}.",
+        f"Each figure is the median of {a.reps} interleaved runs, each a fresh process, page cache warm. "
+        "MB/s counts NDJSON bytes; cores = (user+sys CPU) / wall; x DuckDB = throughput relative to DuckDB on the same job.",
+    ]
+    failed = False
+    for corpus in a.corpus:
+        truth = json.loads(Path(f"{corpus}.truth.json").read_text())
+        size = corpus.stat().st_size
+        for job in a.jobs.split(","):
+            cands = contenders(job)
+            results: dict[str, list[dict]] = {k: [] for k in cands}
+            tmp = Path(tempfile.mkdtemp(prefix="na-cmp-"))
+            for rep in range(a.reps):
+                for name, build in cands.items():
+                    if results[name] and not results[name][-1]["ok"]:
+                        continue  # a tool that failed once fails again: do not wait for it twice
+                    out = tmp / f"{abs(hash(name))}"
+                    shutil.rmtree(out, ignore_errors=True)
+                    out.mkdir()
+                    r = run(build(corpus, out))
+                    results[name].append(r)
+                    print(f"{corpus.name} {job} rep {rep + 1}: {name}: "
+                          + (f"{r['wall']:.2f} s" if r["ok"] else f"failed: {r['error']}"), flush=True)
+            shutil.rmtree(tmp, ignore_errors=True)
+            ok = {k: v for k, v in results.items() if v and v[-1]["ok"]}
+            med = {k: statistics.median(r["wall"] for r in v) for k, v in ok.items()}
+            duck = med.get("duckdb")
+            what = "NDJSON -> Parquet (zstd), all tables" if job == "parquet" else "NDJSON -> Arrow in memory (no output)"
+            lines = [
+                f"### {corpus.name}: {what}",
+                "",
+                f"{size / 1e6:,.0f} MB, {truth['lines']:,} lines; ground truth {truth['rows']:,} rows, "
+                f"{truth['rejects']} truncated lines, {truth['blank_lines']} blank lines ({truth['mix']} corpus, seed {truth['seed']}).",
+                "",
+                "| tool | median s | MB/s | cores | peak RSS MiB | x DuckDB | rows out |",
+                "|---|---:|---:|---:|---:|---:|---|",
+            ]
+            for name, runs in results.items():
+                if name not in ok:
+                    lines.append(f"| {name} | failed | | | | | {runs[-1]['error'].replace('|', '/')} |")
+                    continue
+                s = med[name]
+                cores = statistics.median(r["cpu"] / r["wall"] for r in runs)
+                rss = max(r["rss"] for r in runs) / 2**20
+                rows = runs[-1].get("rows")
+                note = f"{rows:,}" if rows is not None else ""
+                if name.startswith("netskope-arrow"):
+                    exact = rows == truth["rows"] and runs[-1].get("rejects") == truth["rejects"]
+                    note += f" + {runs[-1].get('rejects')} rejects" + (" (= truth)" if exact else " (MISMATCH)")
+                    failed |= not exact
+                elif rows is not None and rows != truth["rows"]:
+                    note += f" ({rows - truth['rows']:+,} vs truth)"
+                ratio = f"{duck / s:.2f}" if duck else ""
+                lines.append(f"| {name} | {s:.2f} | {size / 1e6 / s:,.0f} | {cores:.2f} | {rss:,.0f} | {ratio} | {note} |")
+            sections.append("\n".join(lines))
+            print("\n".join(lines), flush=True)
+    block = "\n\n".join(sections)
+    md = a.markdown.read_text() if a.markdown.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN in md and END in md:
+        md = md[: md.index(BEGIN) + len(BEGIN)] + "\n" + block + "\n" + md[md.index(END) :]
+    a.markdown.write_text(md)
+    print(f"\nwritten to {a.markdown}")
+    if failed:
+        raise SystemExit("netskope-arrow's rows or rejects differ from the ground truth")
+
+
+if __name__ == "__main__":
+    main()
