@@ -47,27 +47,90 @@ impl Rng {
 }
 
 const APPS: &[&str] = &[
-    "Box", "Microsoft Office 365 OneDrive for Business", "Google Drive", "Slack", "Dropbox",
-    "Salesforce", "GitHub", "Webmail Personal", "ChatGPT", "Zoom", "Amazon S3", "Workday",
+    "Box",
+    "Microsoft Office 365 OneDrive for Business",
+    "Google Drive",
+    "Slack",
+    "Dropbox",
+    "Salesforce",
+    "GitHub",
+    "Webmail Personal",
+    "ChatGPT",
+    "Zoom",
+    "Amazon S3",
+    "Workday",
 ];
 const USERS: &[&str] = &[
-    "alice.martin@example.com", "bob.tanaka@example.com", "chloé.dubois@example.com",
-    "dmitri.ivanov@example.org", "eve.müller@example.net", "svc-backup@example.com",
-    "山田太郎@example.jp", "ana.garcía@example.com",
+    "alice.martin@example.com",
+    "bob.tanaka@example.com",
+    "chloé.dubois@example.com",
+    "dmitri.ivanov@example.org",
+    "eve.müller@example.net",
+    "svc-backup@example.com",
+    "山田太郎@example.jp",
+    "ana.garcía@example.com",
 ];
 const CATEGORIES: &[&str] = &[
-    "Cloud Storage", "Collaboration", "Webmail", "Development Tools", "Generative AI",
-    "Social Media", "HR", "CRM",
+    "Cloud Storage",
+    "Collaboration",
+    "Webmail",
+    "Development Tools",
+    "Generative AI",
+    "Social Media",
+    "HR",
+    "CRM",
 ];
-const ACTIVITIES: &[&str] = &["Upload", "Download", "Login Successful", "Share", "View", "Edit", "Delete", "Post"];
+const ACTIVITIES: &[&str] = &[
+    "Upload",
+    "Download",
+    "Login Successful",
+    "Share",
+    "View",
+    "Edit",
+    "Delete",
+    "Post",
+];
 const ALERT_TYPES: &[&str] = &[
-    "policy", "DLP", "Malware", "malsite", "uba", "Compromised Credential", "watchlist",
-    "quarantine", "anomaly", "Security Assessment", "ctep", "Remediation", "Device", "Content",
+    "policy",
+    "DLP",
+    "Malware",
+    "malsite",
+    "uba",
+    "Compromised Credential",
+    "watchlist",
+    "quarantine",
+    "anomaly",
+    "Security Assessment",
+    "ctep",
+    "Remediation",
+    "Device",
+    "Content",
 ];
 const WORDS: &[&str] = &[
-    "quarterly", "report", "Windows", "10", "Chrome", "133.0.0.0", "allow", "block", "managed",
-    "unmanaged", "Frankfurt", "São Paulo", "東京", "Zürich", "Client", "Reverse Proxy", "API",
-    "finance", "engineering", "C:\\Users\\alice\\Documents", "N/A", "", "-", "unknown",
+    "quarterly",
+    "report",
+    "Windows",
+    "10",
+    "Chrome",
+    "133.0.0.0",
+    "allow",
+    "block",
+    "managed",
+    "unmanaged",
+    "Frankfurt",
+    "São Paulo",
+    "東京",
+    "Zürich",
+    "Client",
+    "Reverse Proxy",
+    "API",
+    "finance",
+    "engineering",
+    "C:\\Users\\alice\\Documents",
+    "N/A",
+    "",
+    "-",
+    "unknown",
 ];
 const PLACEHOLDERS: &[&str] = &["", "N/A", "-", "None", "n/a"];
 
@@ -138,16 +201,36 @@ fn string_value(rng: &mut Rng, name: &str) -> String {
             rng.below(1 << 20)
         )
     } else if name.contains("ip") && name.len() <= 8 {
-        format!("{}.{}.{}.{}", rng.pick(&[192, 198, 203]), rng.pick(&[0, 51, 113]), rng.below(256), rng.below(256))
+        format!(
+            "{}.{}.{}.{}",
+            rng.pick(&[192, 198, 203]),
+            rng.pick(&[0, 51, 113]),
+            rng.below(256),
+            rng.below(256)
+        )
     } else if name.contains("host") || name.contains("domain") || name.contains("site") {
-        format!("{}.example.{}", rng.pick(&["files", "cdn", "mail", "api"]), rng.pick(&["com", "org", "net"]))
+        format!(
+            "{}.example.{}",
+            rng.pick(&["files", "cdn", "mail", "api"]),
+            rng.pick(&["com", "org", "net"])
+        )
     } else if name == "src_time" {
-        format!("Tue Mar {:>2} {:02}:{:02}:{:02} 2025", 1 + rng.below(28), rng.below(24), rng.below(60), rng.below(60))
-    } else if name.contains("hash") || name.contains("md5") || name.contains("sha") || name == "_id" {
+        format!(
+            "Tue Mar {:>2} {:02}:{:02}:{:02} 2025",
+            1 + rng.below(28),
+            rng.below(24),
+            rng.below(60),
+            rng.below(60)
+        )
+    } else if name.contains("hash") || name.contains("md5") || name.contains("sha") || name == "_id"
+    {
         format!("{:016x}{:016x}", rng.next(), rng.next())
     } else {
         let n = 1 + rng.below(4) / 3;
-        (0..n).map(|_| rng.pick(WORDS)).collect::<Vec<_>>().join(" ")
+        (0..n)
+            .map(|_| rng.pick(WORDS))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -178,7 +261,9 @@ fn push_value(out: &mut String, rng: &mut Rng, key: &Key, shape: Shape, clean: b
             }
         }
         ColumnKind::Bool if clean => out.push_str(rng.pick(&["\"yes\"", "\"no\""])),
-        ColumnKind::Bool => out.push_str(rng.pick(&["\"yes\"", "\"no\"", "true", "false", "\"true\"", "\"No\""])),
+        ColumnKind::Bool => {
+            out.push_str(rng.pick(&["\"yes\"", "\"no\"", "true", "false", "\"true\"", "\"No\""]))
+        }
         ColumnKind::Timestamp => {
             let s = 1_735_689_600 + rng.below(31_536_000);
             if rng.chance(1000) {
@@ -238,18 +323,33 @@ enum Kind {
     Alert,
 }
 
-fn record(out: &mut String, rng: &mut Rng, kind: Kind, shape: Shape, clean: bool, keys: &[Vec<Key>; 3]) {
+fn record(
+    out: &mut String,
+    rng: &mut Rng,
+    kind: Kind,
+    shape: Shape,
+    clean: bool,
+    keys: &[Vec<Key>; 3],
+) {
     out.push('{');
     match kind {
         Kind::Audit => out.push_str("\"type\":\"admin_audit_logs\""),
         Kind::Application => {
             out.push_str("\"type\":\"nspolicy\",\"alert\":");
-            out.push_str(if shape == Shape::V1 { "\"no\"" } else { "\"no\",\"record_type\":\"application\"" });
+            out.push_str(if shape == Shape::V1 {
+                "\"no\""
+            } else {
+                "\"no\",\"record_type\":\"application\""
+            });
         }
         Kind::Alert => {
             out.push_str("\"type\":\"nspolicy\",\"alert\":\"yes\",\"alert_type\":");
             let t = rng.pick(ALERT_TYPES);
-            let t = if shape == Shape::V2 { t.to_ascii_lowercase() } else { t.to_string() };
+            let t = if shape == Shape::V2 {
+                t.to_ascii_lowercase()
+            } else {
+                t.to_string()
+            };
             push_str(out, &t, shape);
         }
     }
@@ -272,10 +372,21 @@ fn record(out: &mut String, rng: &mut Rng, kind: Kind, shape: Shape, clean: bool
     }
     // Unknown keys (misspelt, internal, new): they land in `_extra`. The mixed corpus also
     // repeats some (duplicate keys exist in real exports).
-    const UNKNOWN: &[&str] = &["serverity", "_gef_src_dp", "x_custom_attr", "x_tenant_tag", "x_src_region", "x_custom_label"];
+    const UNKNOWN: &[&str] = &[
+        "serverity",
+        "_gef_src_dp",
+        "x_custom_attr",
+        "x_tenant_tag",
+        "x_src_region",
+        "x_custom_label",
+    ];
     let first = rng.below(UNKNOWN.len() as u64) as usize;
     for i in 0..rng.below(4) as usize {
-        let name = if clean { UNKNOWN[(first + i) % UNKNOWN.len()] } else { rng.pick(UNKNOWN) };
+        let name = if clean {
+            UNKNOWN[(first + i) % UNKNOWN.len()]
+        } else {
+            rng.pick(UNKNOWN)
+        };
         let _ = write!(out, ",\"{name}\":");
         push_str(out, &string_value(rng, name), shape);
     }
@@ -284,14 +395,23 @@ fn record(out: &mut String, rng: &mut Rng, kind: Kind, shape: Shape, clean: bool
 
 fn parse_size(s: &str) -> u64 {
     let s = s.trim();
-    let (num, mult) = [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000)]
-        .iter()
-        .find_map(|(suffix, m)| s.strip_suffix(suffix).map(|n| (n, *m)))
-        .unwrap_or((s, 1));
-    num.trim().parse::<f64>().map(|n| (n * mult as f64) as u64).unwrap_or_else(|_| {
-        eprintln!("bad --size {s:?}");
-        std::process::exit(2)
-    })
+    let (num, mult) = [
+        ("GiB", 1u64 << 30),
+        ("MiB", 1 << 20),
+        ("KiB", 1 << 10),
+        ("GB", 1_000_000_000),
+        ("MB", 1_000_000),
+    ]
+    .iter()
+    .find_map(|(suffix, m)| s.strip_suffix(suffix).map(|n| (n, *m)))
+    .unwrap_or((s, 1));
+    num.trim()
+        .parse::<f64>()
+        .map(|n| (n * mult as f64) as u64)
+        .unwrap_or_else(|_| {
+            eprintln!("bad --size {s:?}");
+            std::process::exit(2)
+        })
 }
 
 fn main() -> std::io::Result<()> {
@@ -316,7 +436,11 @@ fn main() -> std::io::Result<()> {
     if let Some(dir) = std::path::Path::new(&out_path).parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let keys = [keys_of(Table::Audit), keys_of(Table::Application), keys_of(Table::Alerts)];
+    let keys = [
+        keys_of(Table::Audit),
+        keys_of(Table::Application),
+        keys_of(Table::Alerts),
+    ];
     let mut rng = Rng(seed);
     let mut w = BufWriter::with_capacity(1 << 20, File::create(&out_path)?);
     let (mut written, mut lines, mut blank, mut rejects) = (0u64, 0u64, 0u64, 0u64);
@@ -337,12 +461,19 @@ fn main() -> std::io::Result<()> {
             } else {
                 Kind::Audit
             };
-            let shape = if mixed && rng.below(2) == 0 { Shape::V1 } else { Shape::V2 };
+            let shape = if mixed && rng.below(2) == 0 {
+                Shape::V1
+            } else {
+                Shape::V2
+            };
             record(&mut line, &mut rng, kind, shape, !mixed, &keys);
             if mixed && rng.chance(1) {
                 // A line cut by a network fault: always unbalanced, so a reject.
                 let cut = 1 + rng.below(line.len() as u64 - 2) as usize;
-                let cut = (0..=cut).rev().find(|&c| line.is_char_boundary(c)).unwrap_or(1);
+                let cut = (0..=cut)
+                    .rev()
+                    .find(|&c| line.is_char_boundary(c))
+                    .unwrap_or(1);
                 line.truncate(cut.max(1));
                 rejects += 1;
             } else {
