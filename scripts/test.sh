@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Every test: formatting, clippy, Rust unit/integration/doc tests, and the Python checks that
-# read our Parquet with independent readers (pyarrow, DuckDB). Installs what it needs.
+# Every test: formatting, clippy, Rust unit/integration/doc tests, the Python package (pytest,
+# hypothesis, stubtest, doctests; our Parquet read by pyarrow, polars, DuckDB, pandas), and the
+# WebAssembly package (Node tests, a headless-Chromium test of the demo page). Installs what it
+# needs.
 source "$(dirname "$0")/lib.sh"
 ensure_rust
 if [ -d "$SHARED" ]; then
@@ -26,3 +28,6 @@ ensure_venv maturin pytest hypothesis pyarrow polars pandas duckdb tqdm mypy
 cargo build --release --features cli --quiet
 VIRTUAL_ENV="$VENV" "$VENV/bin/maturin" develop --release --quiet
 NETSKOPE_ARROW_BIN="$ROOT/target/release/netskope-arrow" "$VENV/bin/python" -m pytest -q -W error --strict-markers -p no:cacheprovider python/tests tests/python
+
+say "webassembly: npm package, Node tests, browser end-to-end test (scripts/test-js.sh)"
+bash scripts/test-js.sh

@@ -394,8 +394,10 @@ fn finish_file(out: BufWriter<File>, tmp: &Path, path: &Path) -> Result<()> {
         path: path.to_path_buf(),
         source,
     };
-    let file = out.into_inner().map_err(|e| err(e.into_error()))?;
-    file.sync_all().map_err(err)?;
-    drop(file);
+    // Closed (end of scope) before the rename.
+    out.into_inner()
+        .map_err(|e| err(e.into_error()))?
+        .sync_all()
+        .map_err(err)?;
     fs::rename(tmp, path).map_err(err)
 }
