@@ -27,7 +27,7 @@ say "python: build the package into .venv (maturin develop --release), then pyte
 ensure_venv maturin pytest hypothesis pyarrow polars pandas duckdb tqdm mypy
 cargo build --release --features cli --quiet
 VIRTUAL_ENV="$VENV" "$VENV/bin/maturin" develop --release --quiet
-NETSKOPE_ARROW_BIN="$ROOT/target/release/netskope-arrow" "$VENV/bin/python" -m pytest -q -W error --strict-markers -p no:cacheprovider python/tests tests/python
+NETSKOPE_ARROW_BIN="$ROOT/target/release/netskope-arrow" "$VENV/bin/python" -m pytest -q -W error --strict-markers -p no:cacheprovider python/tests
 
 say "webassembly: npm package, Node tests, browser end-to-end test (scripts/test-js.sh)"
 bash scripts/test-js.sh

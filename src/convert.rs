@@ -1,6 +1,6 @@
 //! Whole-file conversion to a directory of Parquet or Arrow IPC files (what the CLI runs).
 
-use std::io::{self, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::decoder::{Decoder, DecoderOptions, Stats};
 use crate::error::{Error, Result};
-use crate::input::{check_input, decompressed, open_raw};
+use crate::input::{check_input, decompressed, open_raw, CountingReader};
 use crate::read::decode_source;
 use crate::schema::Table;
 use crate::write::{DirectoryWriter, WriteOptions};
@@ -74,19 +74,6 @@ impl Summary {
     }
 }
 
-struct Counting<R> {
-    inner: R,
-    count: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
 /// Converts `inputs` (paths, `-` for stdin; gzip / zstd detected) into `out_dir`.
 ///
 /// `progress` is called after every chunk with the number of (compressed) input bytes read so
@@ -137,14 +124,13 @@ where
     let count = Arc::new(AtomicU64::new(0));
     for input in inputs {
         let (name, raw) = input?;
-        let (mut reader, _) = decompressed(Counting {
-            inner: raw,
-            count: count.clone(),
-        })
-        .map_err(|source| Error::Input {
-            path: PathBuf::from(&name),
-            source,
-        })?;
+        let (mut reader, _) =
+            decompressed(CountingReader::new(raw, count.clone())).map_err(|source| {
+                Error::Input {
+                    path: PathBuf::from(&name),
+                    source,
+                }
+            })?;
         decode_source(&mut decoder, &name, &mut reader, &mut |d| {
             drain(d, &mut sink)?;
             progress(count.load(Ordering::Relaxed))

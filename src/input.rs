@@ -3,6 +3,8 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
@@ -103,4 +105,35 @@ pub fn open(path: &Path) -> Result<(Box<dyn Read + Send>, InputCompression)> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// A reader that adds the number of bytes read through it to a shared counter (for progress
+/// reports while another layer, e.g. a decompressor, consumes it).
+///
+/// ```
+/// use std::io::Read;
+/// use std::sync::{atomic::{AtomicU64, Ordering}, Arc};
+/// let count = Arc::new(AtomicU64::new(0));
+/// let mut r = netskope_arrow::CountingReader::new(&b"abc"[..], count.clone());
+/// r.read_to_end(&mut Vec::new()).unwrap();
+/// assert_eq!(count.load(Ordering::Relaxed), 3);
+/// ```
+pub struct CountingReader<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R> CountingReader<R> {
+    /// Wraps `inner`, adding to `count`.
+    pub fn new(inner: R, count: Arc<AtomicU64>) -> Self {
+        CountingReader { inner, count }
+    }
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }

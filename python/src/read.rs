@@ -8,7 +8,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
 use netskope_arrow::{
-    decode_source, decompressed, Decoder, Error, Reject, Result, Tables, CHUNK_SIZE,
+    decode_source, decompressed, CountingReader, Decoder, Error, Reject, Result, Tables, CHUNK_SIZE,
 };
 use pyo3::exceptions::{PyStopIteration, PyTypeError};
 use pyo3::prelude::*;
@@ -20,20 +20,6 @@ use crate::error::{parse_error, PyErrSlot};
 use crate::options::{decoder_options, stats_dict};
 use crate::source::Sources;
 use crate::tables::PyTables;
-
-/// Counts the raw (compressed) bytes read, for progress.
-struct Counting<R> {
-    inner: R,
-    count: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
 
 /// What runs between chunks: Ctrl-C, the progress callback, `strict`.
 struct Checks {
@@ -79,11 +65,7 @@ impl Checks {
         raw: Box<dyn Read + Send + 'a>,
         name: &str,
     ) -> Result<Box<dyn Read + Send + 'a>> {
-        let counted = Counting {
-            inner: raw,
-            count: self.count.clone(),
-        };
-        decompressed(counted)
+        decompressed(CountingReader::new(raw, self.count.clone()))
             .map(|(r, _)| r)
             .map_err(|source| Error::Input {
                 path: name.into(),

@@ -13,22 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = [
-    "tenant-export-v2.ndjson", "tenant-export-v1.ndjson",
-    "api-response-v2.json", "api-response-v1.json", "api-response-v2-pretty.json",
-]
-EXPECTED_ROWS = {
-    "netskope_audit_events": 5,
-    "netskope_application_events": 12,
-    "netskope_alerts": 22,
-    "netskope_page_events": 4,
-    "netskope_network_events": 2,
-    "netskope_incident_events": 2,
-    "netskope_infrastructure_events": 1,
-    "netskope_endpoint_events": 1,
-    "netskope_unknown": 1,
-}
+from conftest import EXPECTED_ROWS, ROOT, SAMPLE_FILES as SAMPLES
 
 
 @pytest.fixture(scope="module")
