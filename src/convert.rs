@@ -6,10 +6,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use arrow_array::RecordBatch;
+
 use crate::decoder::{Decoder, DecoderOptions, Stats};
 use crate::error::{Error, Result};
 use crate::input::{check_input, decompressed, open_raw, CountingReader};
 use crate::read::decode_source;
+use crate::reject::Reject;
 use crate::schema::Table;
 use crate::write::{DirectoryWriter, WriteOptions};
 
@@ -22,7 +25,34 @@ pub struct ConvertOptions {
     pub write: WriteOptions,
     /// Replace outputs that already exist.
     pub overwrite: bool,
+    /// Threads: `1` decodes and encodes on the calling thread; `2` or more encode the output
+    /// on a second thread while the next batches are decoded (the output is the same). `0`
+    /// (the default) means 2 when the machine has more than one core, else 1. WebAssembly
+    /// builds always use 1.
+    pub threads: usize,
 }
+
+impl ConvertOptions {
+    /// The number of threads a conversion uses (resolving `threads: 0`).
+    pub fn effective_threads(&self) -> usize {
+        if cfg!(target_arch = "wasm32") {
+            return 1;
+        }
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(2)),
+            n => n.min(2),
+        }
+    }
+}
+
+/// What the decoding side hands to the writing side.
+enum Output {
+    Batch(Table, RecordBatch),
+    Rejects(Vec<Reject>),
+}
+
+/// Batches in flight between the decoding and the encoding thread (bounds the memory).
+const QUEUE_DEPTH: usize = 4;
 
 /// What a conversion did.
 #[derive(Debug, Clone)]
@@ -120,8 +150,59 @@ where
 {
     let started = Instant::now();
     let mut sink = DirectoryWriter::create(out_dir, options.write.clone(), options.overwrite)?;
-    let mut decoder = Decoder::new(options.decoder.clone());
     let count = Arc::new(AtomicU64::new(0));
+    let decode = |emit: &mut dyn FnMut(Output) -> Result<()>| {
+        decode_all(inputs, options, &count, progress, emit)
+    };
+    let (stats, outputs) = if options.effective_threads() < 2 {
+        let stats = decode(&mut |out| write_output(&mut sink, out))?;
+        (stats, sink.finish()?)
+    } else {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Output>(QUEUE_DEPTH);
+            // The writer finishes (renames into place) only when decoding succeeded: it
+            // receives `Some(sink)` back through `done` then; otherwise the sink is dropped
+            // and its temporary files are removed.
+            let writer = scope.spawn(move || -> Result<DirectoryWriter> {
+                for out in rx {
+                    write_output(&mut sink, out)?;
+                }
+                Ok(sink)
+            });
+            let decoded = decode(&mut |out| {
+                // A closed channel means the writer failed: its error is reported below.
+                tx.send(out)
+                    .map_err(|_| Error::Io(std::io::Error::other("the writer thread stopped")))
+            });
+            drop(tx);
+            let sink = match writer.join() {
+                Ok(result) => result?,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            let stats = decoded?;
+            Ok::<_, Error>((stats, sink.finish()?))
+        })?
+    };
+    Ok(Summary {
+        stats,
+        outputs,
+        elapsed: started.elapsed(),
+        bytes_read: count.load(Ordering::Relaxed),
+    })
+}
+
+/// Decodes every input, handing batches and rejects to `emit` as they come.
+fn decode_all<'a, I>(
+    inputs: I,
+    options: &ConvertOptions,
+    count: &Arc<AtomicU64>,
+    progress: &mut dyn FnMut(u64) -> Result<()>,
+    emit: &mut dyn FnMut(Output) -> Result<()>,
+) -> Result<Stats>
+where
+    I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
+{
+    let mut decoder = Decoder::new(options.decoder.clone());
     for input in inputs {
         let (name, raw) = input?;
         let (mut reader, _) =
@@ -132,24 +213,29 @@ where
                 }
             })?;
         decode_source(&mut decoder, &name, &mut reader, &mut |d| {
-            drain(d, &mut sink)?;
+            drain(d, emit)?;
             progress(count.load(Ordering::Relaxed))
         })?;
     }
     decoder.finish();
-    drain(&mut decoder, &mut sink)?;
-    let outputs = sink.finish()?;
-    Ok(Summary {
-        stats: decoder.stats().clone(),
-        outputs,
-        elapsed: started.elapsed(),
-        bytes_read: count.load(Ordering::Relaxed),
-    })
+    drain(&mut decoder, emit)?;
+    Ok(decoder.stats().clone())
 }
 
-fn drain(decoder: &mut Decoder, sink: &mut DirectoryWriter) -> Result<()> {
-    while let Some((table, batch)) = decoder.next_batch() {
-        sink.write(table, &batch)?;
+fn write_output(sink: &mut DirectoryWriter, out: Output) -> Result<()> {
+    match out {
+        Output::Batch(table, batch) => sink.write(table, &batch),
+        Output::Rejects(rejects) => sink.write_rejects(&rejects),
     }
-    sink.write_rejects(&decoder.take_rejects())
+}
+
+fn drain(decoder: &mut Decoder, emit: &mut dyn FnMut(Output) -> Result<()>) -> Result<()> {
+    while let Some((table, batch)) = decoder.next_batch() {
+        emit(Output::Batch(table, batch))?;
+    }
+    let rejects = decoder.take_rejects();
+    if rejects.is_empty() {
+        return Ok(());
+    }
+    emit(Output::Rejects(rejects))
 }

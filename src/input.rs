@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 
 /// Compression of an input, detected from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +39,8 @@ impl InputCompression {
     }
 }
 
-/// Wraps `reader` in the decompressor its first bytes call for.
+/// Wraps `reader` in the decompressor its first bytes call for, with the default
+/// [`Limits::max_decompression_ratio`] (see [`decompressed_with_limits`]).
 ///
 /// ```
 /// use std::io::Read;
@@ -50,13 +52,50 @@ impl InputCompression {
 pub fn decompressed<'a, R: Read + Send + 'a>(
     reader: R,
 ) -> io::Result<(Box<dyn Read + Send + 'a>, InputCompression)> {
-    let mut buf = BufReader::with_capacity(1 << 16, reader);
+    decompressed_with_limits(reader, &Limits::default())
+}
+
+/// Wraps `reader` in the decompressor its first bytes call for. A compressed stream whose
+/// output outgrows [`Limits::max_decompression_ratio`] times the compressed bytes consumed
+/// (after the first [`Limits::DECOMPRESSION_GRACE_BYTES`]) fails with an `InvalidData` error
+/// naming the limit, which [`read_error`](crate::read_error) turns into
+/// [`Error::Decompress`].
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use netskope_arrow::{decompressed_with_limits, Limits};
+/// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+/// gz.write_all(&vec![b'\n'; 64 << 20]).unwrap(); // 64 MiB of newlines in 64 KiB
+/// let bomb = gz.finish().unwrap();
+/// let (mut r, _) = decompressed_with_limits(&bomb[..], &Limits::default()).unwrap();
+/// let err = std::io::copy(&mut r, &mut std::io::sink()).unwrap_err();
+/// assert!(err.to_string().contains("Limits::max_decompression_ratio"), "{err}");
+/// ```
+pub fn decompressed_with_limits<'a, R: Read + Send + 'a>(
+    reader: R,
+    limits: &Limits,
+) -> io::Result<(Box<dyn Read + Send + 'a>, InputCompression)> {
+    let mut buf = BufReader::with_capacity(
+        1 << 16,
+        Counted {
+            inner: reader,
+            n: 0,
+        },
+    );
     let kind = InputCompression::detect(buf.fill_buf()?);
     let boxed: Box<dyn Read + Send + 'a> = match kind {
         InputCompression::None => Box::new(buf),
-        InputCompression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buf)),
+        InputCompression::Gzip => Box::new(RatioLimited::new(
+            flate2::bufread::MultiGzDecoder::new(buf),
+            limits,
+            |d| consumed(d.get_ref()),
+        )),
         #[cfg(feature = "zstd")]
-        InputCompression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buf)?),
+        InputCompression::Zstd => Box::new(RatioLimited::new(
+            zstd::stream::read::Decoder::with_buffer(buf)?,
+            limits,
+            |d| consumed(d.get_ref()),
+        )),
         #[cfg(not(feature = "zstd"))]
         InputCompression::Zstd => {
             return Err(io::Error::new(
@@ -66,6 +105,65 @@ pub fn decompressed<'a, R: Read + Send + 'a>(
         }
     };
     Ok((boxed, kind))
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+}
+
+/// Compressed bytes a decompressor has taken from its buffered reader.
+fn consumed<R>(buf: &BufReader<Counted<R>>) -> u64 {
+    buf.get_ref().n - buf.buffer().len() as u64
+}
+
+/// A decompressor whose output may not outgrow [`Limits::max_decompression_ratio`] times its consumed input (after
+/// [`Limits::DECOMPRESSION_GRACE_BYTES`]).
+struct RatioLimited<D> {
+    inner: D,
+    limits: Limits,
+    out: u64,
+    consumed: fn(&D) -> u64,
+    tripped: Option<String>,
+}
+
+impl<D> RatioLimited<D> {
+    fn new(inner: D, limits: &Limits, consumed: fn(&D) -> u64) -> Self {
+        RatioLimited {
+            inner,
+            limits: limits.clone(),
+            out: 0,
+            consumed,
+            tripped: None,
+        }
+    }
+}
+
+impl<D: Read> Read for RatioLimited<D> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(msg) = &self.tripped {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, msg.clone()));
+        }
+        let n = self.inner.read(buf)?;
+        self.out += n as u64;
+        let limit = self
+            .limits
+            .decompression_ratio_exceeded(self.out, (self.consumed)(&self.inner));
+        if let Some(msg) = limit {
+            self.tripped = Some(msg.clone());
+            return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
+        }
+        Ok(n)
+    }
 }
 
 /// Checks that a path (`-` is stdin) names a readable file, not a directory.

@@ -52,7 +52,9 @@ pub use coerce::PLACEHOLDERS;
 pub use convert::{convert_files, convert_readers, ConvertOptions, Summary};
 pub use decoder::{Decoder, DecoderOptions, Stats};
 pub use error::{Error, Result};
-pub use input::{decompressed, open, open_raw, CountingReader, InputCompression};
+pub use input::{
+    decompressed, decompressed_with_limits, open, open_raw, CountingReader, InputCompression,
+};
 pub use limits::Limits;
 pub use read::{decode_source, read_all, read_error, BatchReader, Tables, CHUNK_SIZE};
 pub use reject::{rejects_batch, rejects_schema, Reject};

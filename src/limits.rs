@@ -22,6 +22,48 @@ pub struct Limits {
     /// Largest pretty-printed JSON document (a saved API response spread over many lines) that
     /// is collected and decoded whole (default 1 GiB, at most 4 GiB).
     pub max_document_bytes: usize,
+    /// Largest accepted ratio of decompressed to compressed bytes of a gzip or zstd input
+    /// (default 1,000; 0 turns the check off). The first
+    /// [`Limits::DECOMPRESSION_GRACE_BYTES`] (16 MiB) of output are always accepted, so a
+    /// tiny file of repeated lines is not refused. Exceeding it stops the input with
+    /// [`Error::Decompress`](crate::Error::Decompress) naming this limit, after at most
+    /// `max(16 MiB, ratio × compressed bytes read)` of output: a decompression bomb costs
+    /// bounded time and memory. Real exports compress 5 to 40 times; gzip cannot exceed about
+    /// 1,032 times, so 1,000 stops a gzip of zeros or of one repeated record, and zstd bombs
+    /// (which reach 30,000 times and more) early.
+    pub max_decompression_ratio: u64,
+}
+
+impl Limits {
+    /// Output of a compressed input accepted before [`Limits::max_decompression_ratio`] is
+    /// checked (16 MiB).
+    pub const DECOMPRESSION_GRACE_BYTES: u64 = 16 << 20;
+
+    /// The error message when `out` decompressed bytes from `input` compressed bytes exceed
+    /// [`Limits::max_decompression_ratio`], `None` while within it. For code that runs its
+    /// own decompressor (the WebAssembly package does).
+    ///
+    /// ```
+    /// let limits = netskope_arrow::Limits::default();
+    /// assert_eq!(limits.decompression_ratio_exceeded(16 << 20, 1), None); // the grace
+    /// assert_eq!(limits.decompression_ratio_exceeded(50 << 20, 1 << 20), None); // 50 times
+    /// let msg = limits.decompression_ratio_exceeded(2 << 30, 1 << 20).unwrap();
+    /// assert!(msg.contains("(Limits::max_decompression_ratio)"), "{msg}");
+    /// ```
+    pub fn decompression_ratio_exceeded(&self, out: u64, input: u64) -> Option<String> {
+        let ratio = self.max_decompression_ratio;
+        if ratio == 0
+            || out <= Self::DECOMPRESSION_GRACE_BYTES
+            || out <= input.saturating_mul(ratio)
+        {
+            return None;
+        }
+        Some(format!(
+            "decompressed data is more than {ratio} times larger than its compressed input \
+             (Limits::max_decompression_ratio): stopped after {out} bytes from {input} \
+             compressed bytes"
+        ))
+    }
 }
 
 impl Default for Limits {
@@ -32,6 +74,7 @@ impl Default for Limits {
             max_keys: 100_000,
             max_reject_raw_bytes: 1 << 20,
             max_document_bytes: 1 << 30,
+            max_decompression_ratio: 1000,
         }
     }
 }

@@ -7,7 +7,7 @@ use arrow_array::RecordBatch;
 
 use crate::decoder::{Decoder, DecoderOptions, Stats};
 use crate::error::{Error, Result};
-use crate::input::decompressed;
+use crate::input::decompressed_with_limits;
 use crate::reject::Reject;
 use crate::schema::Table;
 
@@ -158,7 +158,7 @@ pub struct BatchReader<'a> {
 impl<'a> BatchReader<'a> {
     /// Wraps `reader` (gzip and zstd are detected by their magic bytes).
     pub fn new<R: Read + Send + 'a>(reader: R, options: DecoderOptions) -> Result<Self> {
-        let (reader, _) = decompressed(reader)?;
+        let (reader, _) = decompressed_with_limits(reader, &options.limits)?;
         Ok(BatchReader {
             reader,
             decoder: Decoder::new(options),

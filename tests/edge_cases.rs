@@ -499,3 +499,83 @@ fn a_conversion_stopped_by_its_progress_callback_leaves_no_files() {
     let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+fn convert_bytes(
+    input: Vec<u8>,
+    out: &std::path::Path,
+    threads: usize,
+) -> netskope_arrow::Result<netskope_arrow::Summary> {
+    let options = netskope_arrow::ConvertOptions {
+        threads,
+        decoder: DecoderOptions {
+            batch_size: 100,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let reader = Box::new(std::io::Cursor::new(input)) as Box<dyn std::io::Read + Send>;
+    netskope_arrow::convert_readers([Ok(("in".to_string(), reader))], out, &options, &mut |_| {
+        Ok(())
+    })
+}
+
+#[test]
+fn two_threads_write_the_same_files_as_one() {
+    let mut input = Vec::new();
+    for name in ["tenant-export-v2.ndjson", "tenant-export-v1.ndjson"] {
+        input.extend(std::fs::read(common::repo_path(&format!("samples/{name}"))).unwrap());
+    }
+    let input = input.repeat(40); // many batches of 100 rows per table, and 120 rejects
+    let dir = tempfile::tempdir().unwrap();
+    let one = convert_bytes(input.clone(), &dir.path().join("one"), 1).unwrap();
+    let two = convert_bytes(input, &dir.path().join("two"), 2).unwrap();
+    assert_eq!(one.stats, two.stats);
+    assert_eq!((two.stats.rejects, two.stats.total_rows()), (120, 1680));
+    let names = |s: &netskope_arrow::Summary| -> Vec<_> {
+        s.outputs
+            .iter()
+            .map(|p| p.file_name().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&one), names(&two));
+    for (a, b) in one.outputs.iter().zip(&two.outputs) {
+        assert!(
+            std::fs::read(a).unwrap() == std::fs::read(b).unwrap(),
+            "{a:?} differs"
+        );
+    }
+}
+
+#[test]
+fn a_failing_input_with_two_threads_leaves_no_files() {
+    struct FailsMidway(std::io::Cursor<Vec<u8>>);
+    impl std::io::Read for FailsMidway {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.position() > 3_000_000 {
+                return Err(std::io::Error::other("connection reset"));
+            }
+            self.0.read(buf)
+        }
+    }
+    let line = b"{\"type\":\"nspolicy\",\"app\":\"Box\"}\n";
+    let dir = tempfile::tempdir().unwrap();
+    for threads in [1, 2] {
+        let out = dir.path().join(format!("t{threads}"));
+        let reader = Box::new(FailsMidway(std::io::Cursor::new(line.repeat(200_000))))
+            as Box<dyn std::io::Read + Send>;
+        let options = netskope_arrow::ConvertOptions {
+            threads,
+            ..Default::default()
+        };
+        let err = netskope_arrow::convert_readers(
+            [Ok(("flaky".to_string(), reader))],
+            &out,
+            &options,
+            &mut |_| Ok(()),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "cannot read flaky: connection reset");
+        let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+        assert!(left.is_empty(), "threads {threads}: {left:?}");
+    }
+}

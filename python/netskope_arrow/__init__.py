@@ -222,6 +222,7 @@ def convert(
     batch_size: int = 8192,
     row_group_rows: int | None = None,
     overwrite: bool = False,
+    threads: int = 0,
     max_line_bytes: int | None = None,
     progress: Progress = False,
 ) -> ConvertSummary:
@@ -238,6 +239,9 @@ def convert(
         compression: Parquet codec: ``"zstd"``, ``"zstd:LEVEL"``, ``"snappy"``, ``"lz4_raw"``,
             ``"gzip"``, ``"gzip:LEVEL"`` or ``"none"``.
         row_group_rows: rows per Parquet row group (default 1,048,576).
+        threads: ``1`` decodes and encodes on one thread; ``2`` encodes on a second thread while
+            decoding goes on (the files are the same); ``0`` (default): 2 when there is more than
+            one core.
         table, batch_size, max_line_bytes, progress: as for ``read_ndjson``.
 
     >>> import netskope_arrow as na, tempfile
@@ -259,6 +263,7 @@ def convert(
             batch_size=batch_size,
             row_group_rows=row_group_rows,
             overwrite=overwrite,
+            threads=threads,
             max_line_bytes=max_line_bytes,
             progress=cb,
         ),

@@ -183,6 +183,7 @@ def convert(
     batch_size: int = 8192,
     row_group_rows: Optional[int] = None,
     overwrite: bool = False,
+    threads: int = 0,
     max_line_bytes: Optional[int] = None,
     progress: Optional[Callable[[int], object]] = None,
 ) -> ConvertSummary: ...

@@ -113,7 +113,7 @@ impl PySummary {
 
 /// Converts sources into a directory of Parquet / Arrow IPC files.
 #[pyfunction]
-#[pyo3(signature = (source, out_dir, *, format="parquet", compression="zstd", table=None, batch_size=8192, row_group_rows=None, overwrite=false, max_line_bytes=None, progress=None))]
+#[pyo3(signature = (source, out_dir, *, format="parquet", compression="zstd", table=None, batch_size=8192, row_group_rows=None, overwrite=false, threads=0, max_line_bytes=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn convert(
     py: Python<'_>,
@@ -125,6 +125,7 @@ pub(crate) fn convert(
     batch_size: usize,
     row_group_rows: Option<usize>,
     overwrite: bool,
+    threads: usize,
     max_line_bytes: Option<usize>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PySummary> {
@@ -146,6 +147,7 @@ pub(crate) fn convert(
         decoder: decoder_options(table, batch_size, max_line_bytes)?,
         write,
         overwrite,
+        threads,
     };
     let sources = Sources::extract(source)?;
     let errors: PyErrSlot = sources.errors.clone();

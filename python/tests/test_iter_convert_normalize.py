@@ -152,3 +152,12 @@ def test_threads_give_the_same_results_as_one(tmp_path, sample_paths):
         assert got[0] == want[0] and got[2] == want[2], i
         if got[1] is not None:
             assert got[1] == want[1] == 900, i
+
+
+def test_convert_with_one_or_two_threads_writes_the_same_files(tmp_path, v1_bytes):
+    data = v1_bytes * 200
+    one = na.convert(data, tmp_path / "one", threads=1, batch_size=50)
+    two = na.convert(data, tmp_path / "two", threads=2, batch_size=50)
+    assert one.rows == two.rows and one.rejects == two.rejects == 600
+    for a, b in zip(one.outputs, two.outputs):
+        assert a.name == b.name and a.read_bytes() == b.read_bytes(), a.name

@@ -59,6 +59,10 @@ struct ConvertArgs {
     /// Longest accepted line in bytes; longer lines are rejected.
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
+    /// Threads: 1 decodes and encodes on one thread; 2 encodes Parquet on a second thread while
+    /// decoding goes on (same output). 0: 2 when there is more than one core.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
     /// Replace output files that already exist.
     #[arg(long)]
     overwrite: bool,
@@ -126,6 +130,7 @@ fn convert(a: ConvertArgs) -> CliResult {
         return Err((2, "--batch-size must be at least 1".into()));
     }
     let options = ConvertOptions {
+        threads: a.threads,
         decoder: DecoderOptions {
             batch_size: a.batch_size,
             table,
