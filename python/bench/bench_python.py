@@ -121,7 +121,8 @@ def main() -> None:
     def med(name: str, i: int = 0) -> float:
         return statistics.median(r[i] for r in results[name])
 
-    print(f"input: {data.name}, {size / 1e6:.0f} MB, median of {a.reps} interleaved runs, one thread each")
+    print(f"input: {data.name}, {size / 1e6:.0f} MB, median of {a.reps} interleaved runs; decoding on one thread,"
+          " the convert runs with their default threads (2 when there are 2+ cores)")
     print("MB/s from the time inside the call (CLI: its --json `seconds`); process wall adds start-up,")
     print("interpreter exit and freeing the tables.")
     print("| run | s in call | MB/s | process wall s | peak RSS MiB | throughput vs native counterpart |")
