@@ -52,9 +52,12 @@ fn lines_of(table: Table) -> Vec<u8> {
 
 fn by_record_kind(c: &mut Criterion) {
     let mut g = c.benchmark_group("decode/records");
-    let mixed: Vec<u8> = [sample("tenant-export-v2.ndjson"), sample("tenant-export-v1.ndjson")]
-        .concat()
-        .repeat(100);
+    let mixed: Vec<u8> = [
+        sample("tenant-export-v2.ndjson"),
+        sample("tenant-export-v1.ndjson"),
+    ]
+    .concat()
+    .repeat(100);
     let inputs = [
         ("mixed samples", mixed),
         ("application", lines_of(Table::Application)),
@@ -125,9 +128,11 @@ fn by_column_kind(c: &mut Criterion) {
     ] {
         let input = records_of_kind(kind);
         g.throughput(Throughput::Bytes(input.len() as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(kind.name()), &input, |b, input| {
-            b.iter(|| black_box(decode(input, Some(Table::Alerts))))
-        });
+        g.bench_with_input(
+            BenchmarkId::from_parameter(kind.name()),
+            &input,
+            |b, input| b.iter(|| black_box(decode(input, Some(Table::Alerts)))),
+        );
     }
     g.finish();
 }

@@ -22,19 +22,23 @@ fn bench_encode(c: &mut Criterion) {
             compression: codec.parse::<Compression>().expect("codec"),
             ..Default::default()
         };
-        g.bench_with_input(BenchmarkId::new("parquet", codec), &options, |b, options| {
-            b.iter(|| {
-                let mut bytes = 0;
-                for t in tables.non_empty() {
-                    let mut w = TableWriter::new(Vec::new(), t, options).expect("writer");
-                    for batch in tables.batches(t) {
-                        w.write(batch).expect("write");
+        g.bench_with_input(
+            BenchmarkId::new("parquet", codec),
+            &options,
+            |b, options| {
+                b.iter(|| {
+                    let mut bytes = 0;
+                    for t in tables.non_empty() {
+                        let mut w = TableWriter::new(Vec::new(), t, options).expect("writer");
+                        for batch in tables.batches(t) {
+                            w.write(batch).expect("write");
+                        }
+                        bytes += w.finish().expect("finish").len();
                     }
-                    bytes += w.finish().expect("finish").len();
-                }
-                black_box(bytes)
-            })
-        });
+                    black_box(bytes)
+                })
+            },
+        );
     }
     g.bench_function("ipc stream", |b| {
         b.iter(|| {
