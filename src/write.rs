@@ -10,11 +10,12 @@ use arrow_array::RecordBatch;
 use arrow_ipc::writer::{FileWriter, StreamWriter};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{GzipLevel, ZstdLevel};
-use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesBuilder};
+use parquet::schema::types::ColumnPath;
 
 use crate::error::{Error, Result};
 use crate::reject::Reject;
-use crate::schema::Table;
+use crate::schema::{Column, ColumnKind, Table};
 
 /// Output file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -179,13 +180,58 @@ impl WriteOptions {
     /// The Parquet writer properties these options stand for: page-level statistics,
     /// dictionary encoding, bounded row groups, `created_by` naming this library.
     pub fn parquet_properties(&self) -> Result<WriterProperties> {
+        Ok(self.properties_builder()?.build())
+    }
+
+    /// [`WriteOptions::parquet_properties`] for one table: dictionary encoding is turned off
+    /// for its columns whose values are mostly distinct (see [`is_high_cardinality`]), where a
+    /// dictionary costs time and then falls back to plain encoding anyway.
+    pub fn parquet_properties_for(&self, table: Table) -> Result<WriterProperties> {
+        let mut b = self.properties_builder()?;
+        for c in crate::schema::columns(table) {
+            if is_high_cardinality(c) {
+                b = b.set_column_dictionary_enabled(ColumnPath::from(c.name), false);
+            }
+        }
+        Ok(b.build())
+    }
+
+    fn properties_builder(&self) -> Result<WriterPropertiesBuilder> {
         Ok(WriterProperties::builder()
             .set_compression(self.compression.to_parquet()?)
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_max_row_group_row_count(Some(self.row_group_rows.max(1)))
             .set_max_row_group_bytes(Some(self.row_group_bytes.max(1)))
-            .set_created_by(concat!("netskope-arrow ", env!("CARGO_PKG_VERSION")).to_string())
-            .build())
+            .set_created_by(concat!("netskope-arrow ", env!("CARGO_PKG_VERSION")).to_string()))
+    }
+}
+
+/// Whether a column's values are mostly distinct, so that Parquet dictionary encoding does not
+/// pay: timestamps, floats (coordinates), JSON text, `_extra`, 64-bit IDs (`*id` integers),
+/// record IDs (`_id`), URLs and hashes. Low-cardinality columns (app, category, activity,
+/// access_method, user, ...) keep dictionary encoding.
+///
+/// ```
+/// use netskope_arrow::{columns, is_high_cardinality, Table};
+/// let col = |n: &str| columns(Table::Application).iter().find(|c| c.name == n).unwrap();
+/// assert!(is_high_cardinality(col("transaction_id")) && is_high_cardinality(col("url")));
+/// assert!(!is_high_cardinality(col("app")) && !is_high_cardinality(col("activity")));
+/// ```
+pub fn is_high_cardinality(c: &Column) -> bool {
+    let n = c.name;
+    match c.kind {
+        ColumnKind::Timestamp | ColumnKind::LocalTimestamp | ColumnKind::Float64 => true,
+        ColumnKind::Json => true,
+        ColumnKind::Int64 => n.ends_with("id") || n.ends_with("_id"),
+        ColumnKind::String => {
+            n == "_id"
+                || n.ends_with("url")
+                || n.contains("hash")
+                || n.contains("md5")
+                || n.contains("sha1")
+                || n.contains("sha256")
+        }
+        ColumnKind::Bool | ColumnKind::StringList | ColumnKind::SupportingData => false,
     }
 }
 
@@ -218,7 +264,7 @@ impl<W: Write + Send> TableWriter<W> {
             OutputFormat::Parquet => Inner::Parquet(Box::new(ArrowWriter::try_new(
                 out,
                 schema,
-                Some(options.parquet_properties()?),
+                Some(options.parquet_properties_for(table)?),
             )?)),
             OutputFormat::Ipc => Inner::Ipc(FileWriter::try_new(out, &schema)?),
         };
