@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test: formatting, clippy, Rust unit/integration/doc tests, the Python package (pytest,
 # hypothesis, stubtest, doctests; our Parquet read by pyarrow, polars, DuckDB, pandas), and the
-# WebAssembly package (Node tests, a headless-Chromium test of the demo page). Installs what it
-# needs.
+# WebAssembly package (Node tests, a headless-Chromium test of the demo page), and a short
+# fuzzing run (cargo-fuzz, 40 s per target). Installs what it needs.
 source "$(dirname "$0")/lib.sh"
 ensure_rust
 if [ -d "$SHARED" ]; then
@@ -31,3 +31,6 @@ NETSKOPE_ARROW_BIN="$ROOT/target/release/netskope-arrow" "$VENV/bin/python" -m p
 
 say "webassembly: npm package, Node tests, browser end-to-end test (scripts/test-js.sh)"
 bash scripts/test-js.sh
+
+say "fuzzing: a short run of the three cargo-fuzz targets (scripts/fuzz.sh --short)"
+bash scripts/fuzz.sh --short

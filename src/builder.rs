@@ -278,7 +278,8 @@ impl TableBuilder {
                 continue;
             }
             buf.push(if buf.is_empty() { b'{' } else { b',' });
-            buf.extend_from_slice(e.key.token(line));
+            // Through push_compact: a raw control character in a key is escaped too.
+            json::push_compact(e.key.token(line), buf);
             buf.push(b':');
             json::push_compact(e.value.token(line), buf);
         }
@@ -351,7 +352,10 @@ fn append_value(
                         json::push_compact(s.as_bytes(), &mut scratch.bytes);
                         b.append_value(utf8(&scratch.bytes));
                     } else {
-                        b.append_value(utf8(v.token(line)));
+                        // The literal as sent, raw control characters escaped (strict JSON).
+                        scratch.bytes.clear();
+                        json::push_compact(v.token(line), &mut scratch.bytes);
+                        b.append_value(utf8(&scratch.bytes));
                     }
                 }
             }

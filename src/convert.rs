@@ -10,7 +10,7 @@ use arrow_array::RecordBatch;
 
 use crate::decoder::{Decoder, DecoderOptions, Stats};
 use crate::error::{Error, Result};
-use crate::input::{check_input, decompressed, open_raw, CountingReader};
+use crate::input::{check_input, decompressed_with_limits, open_raw, CountingReader};
 use crate::read::decode_source;
 use crate::reject::Reject;
 use crate::schema::Table;
@@ -205,13 +205,14 @@ where
     let mut decoder = Decoder::new(options.decoder.clone());
     for input in inputs {
         let (name, raw) = input?;
-        let (mut reader, _) =
-            decompressed(CountingReader::new(raw, count.clone())).map_err(|source| {
-                Error::Input {
-                    path: PathBuf::from(&name),
-                    source,
-                }
-            })?;
+        let (mut reader, _) = decompressed_with_limits(
+            CountingReader::new(raw, count.clone()),
+            &options.decoder.limits,
+        )
+        .map_err(|source| Error::Input {
+            path: PathBuf::from(&name),
+            source,
+        })?;
         decode_source(&mut decoder, &name, &mut reader, &mut |d| {
             drain(d, emit)?;
             progress(count.load(Ordering::Relaxed))

@@ -260,9 +260,15 @@ impl Decoder {
             return;
         };
         doc.len += bytes.len() as u64;
+        if let Some(&last) = bytes.last() {
+            doc.last_byte = last;
+        }
         if doc.len > limits.max_document_bytes as u64 {
             let room = limits.max_reject_raw_bytes.saturating_sub(doc.bytes.len());
-            doc.bytes.extend_from_slice(&bytes[..room.min(bytes.len())]);
+            let keep = room.min(bytes.len());
+            doc.bytes.extend_from_slice(&bytes[..keep]);
+            // Lines are counted over the bytes not kept too.
+            doc.dropped_newlines += memchr::memchr_iter(b'\n', &bytes[keep..]).count() as u64;
         } else {
             doc.bytes.extend_from_slice(bytes);
         }
@@ -273,7 +279,8 @@ impl Decoder {
     fn document(&mut self, doc: Document) {
         let bytes = &doc.bytes[..];
         let lines = memchr::memchr_iter(b'\n', bytes).count() as u64
-            + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
+            + doc.dropped_newlines
+            + u64::from(doc.last_byte != b'\n');
         // The first line was counted when it was read.
         self.stats.lines += lines.saturating_sub(1);
         self.line_no = doc.line + lines.saturating_sub(1);
@@ -460,6 +467,8 @@ impl Decoder {
                 bytes,
                 line: self.line_no,
                 offset: start + lead,
+                dropped_newlines: 0,
+                last_byte: b'\n',
             });
             return;
         }
@@ -652,6 +661,10 @@ struct Document {
     /// Line and offset of its first line in the source.
     line: u64,
     offset: u64,
+    /// Newlines in the bytes not kept (over the limit), and the last byte seen: the line
+    /// count stays exact.
+    dropped_newlines: u64,
+    last_byte: u8,
 }
 
 /// Recognizes a saved API response: v2 `{"ok":1,"result":[...],"wait_time":..,"timestamp_hwm":..}`

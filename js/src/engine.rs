@@ -84,10 +84,12 @@ impl SharedBuf {
 
 impl Write for SharedBuf {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
+        let mut v = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        // The output is the allocation that grows with the input: when WebAssembly memory
+        // (at most 4 GiB) is exhausted, this is an Error, not an abort (a trap).
+        v.try_reserve(buf.len())
+            .map_err(|_| out_of_memory(v.len(), buf.len()))?;
+        v.extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -161,6 +163,10 @@ struct Sink {
     rejects: Vec<Reject>,
     /// An output error met inside `Write::write` (the decompressor only passes on an io::Error).
     error: Option<Error>,
+    /// Compressed bytes the decompressor has consumed, and decompressed bytes it gave: for
+    /// `Limits::max_decompression_ratio`.
+    compressed_in: u64,
+    decompressed_out: u64,
 }
 
 impl Sink {
@@ -175,6 +181,8 @@ impl Sink {
             preview_len: vec![0; Table::ALL.len()],
             rejects: Vec::new(),
             error: None,
+            compressed_in: 0,
+            decompressed_out: 0,
         }
     }
 
@@ -222,6 +230,19 @@ impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.error.is_some() {
             return Err(io::Error::other("output failed"));
+        }
+        // Only decompressors write here (plain input goes to `feed`): a bomb stops with a
+        // Decompress error naming the limit.
+        self.decompressed_out += buf.len() as u64;
+        let limits = &self.options.decoder.limits;
+        if let Some(message) =
+            limits.decompression_ratio_exceeded(self.decompressed_out, self.compressed_in)
+        {
+            self.error = Some(Error::Decompress {
+                path: self.options.source.clone().into(),
+                message,
+            });
+            return Err(io::Error::other("decompression stopped"));
         }
         match self.feed(buf) {
             Ok(()) => Ok(buf.len()),
@@ -402,9 +423,9 @@ impl Engine {
         };
         let result = match &mut self.front {
             Front::Plain(sink) => return sink.feed(bytes),
-            Front::Gzip(g) => g.write_all(bytes),
+            Front::Gzip(g) => write_counted(&mut **g, bytes, |g| &mut g.get_mut().compressed_in),
             #[cfg(feature = "zstd")]
-            Front::Zstd(z) => z.write_all(bytes),
+            Front::Zstd(z) => write_counted(&mut **z, bytes, |z| &mut z.get_mut().compressed_in),
             Front::Detect(..) | Front::Closed => unreachable!("write after decide"),
         };
         result.map_err(|e| self.io_error(&source, e))
@@ -513,6 +534,39 @@ impl Engine {
     }
 }
 
+/// The error of an output buffer that cannot grow.
+fn out_of_memory(len: usize, more: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::OutOfMemory,
+        format!(
+            "out of memory: an output buffer of {len} bytes cannot grow by {more} bytes; \
+             take the output as it comes (Converter.takeOutput) or write Parquet"
+        ),
+    )
+}
+
+/// `write_all` to a decompressor that adds the bytes it consumes to the sink's count as it
+/// goes: the output of a `write` reaches the sink during the next one, after its input was
+/// counted, so the ratio is never overestimated.
+fn write_counted<W: Write>(
+    w: &mut W,
+    mut bytes: &[u8],
+    counter: impl Fn(&mut W) -> &mut u64,
+) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match w.write(bytes) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                *counter(w) += n as u64;
+                bytes = &bytes[n..];
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 fn decompress_error(source: &str, e: io::Error) -> Error {
     Error::Decompress {
         path: source.into(),
@@ -549,6 +603,37 @@ mod tests {
         assert_eq!(g.input_compression, InputCompression::Gzip);
         let cut = run(&[&gz[..gz.len() - 4]], EngineOptions::default());
         assert!(matches!(cut, Err(Error::Decompress { .. })));
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_ratio_limit() {
+        // 1,000 members of 1 MiB of zeros: 1 GiB from about 1 MB.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![0u8; 1 << 20]).unwrap();
+        let bomb = gz.finish().unwrap().repeat(1000);
+        for chunk in [bomb.len(), 4096] {
+            let pieces: Vec<&[u8]> = bomb.chunks(chunk).collect();
+            let err = run(&pieces, EngineOptions::default())
+                .err()
+                .expect("an error");
+            let msg = err.to_string();
+            assert!(matches!(err, Error::Decompress { .. }), "{msg}");
+            assert!(msg.contains("(Limits::max_decompression_ratio)"), "{msg}");
+            let stopped: u64 = msg
+                .split("stopped after ")
+                .nth(1)
+                .and_then(|s| s.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap();
+            assert!(stopped < (16 << 20) + (64 << 10), "{msg}");
+        }
+        // Off: 100 MiB of zeros (100 members) are one over-long line.
+        let mut off = EngineOptions::default();
+        off.decoder.limits.max_decompression_ratio = 0;
+        off.decoder.limits.max_line_bytes = 1 << 20;
+        let out = run(&[&bomb[..bomb.len() / 10]], off).unwrap();
+        assert_eq!(out.rejects.len(), 1);
+        assert!(out.rejects[0].error.contains("(Limits::max_line_bytes)"));
     }
 
     #[test]

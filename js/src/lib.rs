@@ -57,6 +57,14 @@ export interface ConvertOptions {
   maxRejects?: number;
   /** Also return the first N rows of each table as a small Arrow IPC stream in `preview` (default 0). */
   previewRows?: number;
+  /** Longest accepted line in bytes (default 67108864, 64 MiB); longer lines are rejects. */
+  maxLineBytes?: number;
+  /**
+   * Largest accepted ratio of decompressed to compressed bytes of a gzip or zstd input
+   * (default 500; 0: no limit). The first 16 MiB are always accepted. Exceeding it stops the
+   * conversion with a `DecompressError` naming `Limits::max_decompression_ratio`.
+   */
+  maxDecompressionRatio?: number;
 }
 
 /** Options of {@link toParquet}: {@link ConvertOptions} without `format`. */

@@ -25,6 +25,8 @@ const KEYS: &[&str] = &[
     "sourceName",
     "maxRejects",
     "previewRows",
+    "maxLineBytes",
+    "maxDecompressionRatio",
 ];
 
 /// Largest accepted `batchSize`.
@@ -102,6 +104,13 @@ pub fn parse(options: &JsValue, entry: Entry) -> Result<EngineOptions> {
     }
     if let Some(v) = get("previewRows")? {
         o.preview_rows = integer(&v, "previewRows", 0, MAX_PREVIEW_ROWS)?;
+    }
+    if let Some(v) = get("maxLineBytes")? {
+        o.decoder.limits.max_line_bytes = integer(&v, "maxLineBytes", 1, u32::MAX as usize - 1)?;
+    }
+    if let Some(v) = get("maxDecompressionRatio")? {
+        o.decoder.limits.max_decompression_ratio =
+            integer(&v, "maxDecompressionRatio", 0, u32::MAX as usize)? as u64;
     }
     Ok(o)
 }

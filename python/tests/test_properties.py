@@ -156,3 +156,27 @@ def test_audit_records_round_trip(rec):
 @given(typed_record(ALERTS))
 def test_alert_records_round_trip(rec):
     _check_round_trip(rec, "netskope_alerts", ALERTS, "alerts")
+
+
+# Placeholders in typed columns become null (never _extra), in any case and with spaces; lines
+# of NDJSON (no pretty-printed document, no API envelope) are each exactly a row or a reject.
+PLACEHOLDER_TEXT = st.sampled_from(["", "-", "N/A", "n/a", "None", "null", "unknown", "NotAvailable", "NotChecked"])
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(k for k, v in AUDIT.items() if v != "string")), PLACEHOLDER_TEXT, st.booleans())
+def test_placeholders_in_typed_columns_become_null(column, text, pad):
+    value = f"  {text} " if pad else text
+    t = na.read_ndjson(json.dumps({"type": "admin_audit_logs", column: value}).encode(), table="audit")
+    row = t["netskope_audit_events"].to_pyarrow().to_pylist()[0]
+    assert row[column] is None and row["_extra"] is None, (column, value, row)
+
+
+@SETTINGS
+@given(st.lists(lines.filter(lambda b: b"\n" not in b), max_size=30), st.booleans())
+def test_every_ndjson_line_is_exactly_a_row_or_a_reject(items, crlf):
+    data = b'{"type":"admin_audit_logs"}\n' + (b"\r\n" if crlf else b"\n").join(items)
+    t = na.read_ndjson(data)
+    s = t.stats
+    assert s["unwrapped"] == 0
+    assert s["lines"] - s["blank_lines"] == sum(s["rows"].values()) + s["rejects"]
