@@ -125,6 +125,7 @@ def read_ndjson(
     batch_size: int = 8192,
     strict: bool = False,
     max_line_bytes: int | None = None,
+    max_decompression_ratio: int | None = None,
     progress: Progress = False,
 ) -> Tables:
     """Reads Netskope NDJSON (or saved API responses) into all nine tables at once, in memory.
@@ -139,6 +140,9 @@ def read_ndjson(
         strict: raise ``ParseError`` at the first line that is not a JSON object, instead of
             keeping it in ``rejects``.
         max_line_bytes: longer lines become rejects (default 64 MiB).
+        max_decompression_ratio: a gzip / zstd input that inflates more than this many times
+            (after its first 16 MiB) stops with ``DecompressError`` naming the limit, so a
+            decompression bomb costs bounded time and memory (default 500; 0 turns it off).
         progress: ``True`` shows a tqdm progress bar when tqdm is installed (silent otherwise);
             a callable receives the number of input bytes read so far after every chunk.
 
@@ -171,6 +175,7 @@ def read_ndjson(
             batch_size=batch_size,
             strict=strict,
             max_line_bytes=max_line_bytes,
+            max_decompression_ratio=max_decompression_ratio,
             progress=cb,
         ),
     )
@@ -183,6 +188,7 @@ def iter_batches(
     batch_size: int = 8192,
     strict: bool = False,
     max_line_bytes: int | None = None,
+    max_decompression_ratio: int | None = None,
     progress: Callable[[int], object] | None = None,
 ) -> BatchIterator:
     """Streams ``(table_name, RecordBatch)`` pairs in bounded memory, for inputs larger than RAM.
@@ -208,6 +214,7 @@ def iter_batches(
         batch_size=batch_size,
         strict=strict,
         max_line_bytes=max_line_bytes,
+        max_decompression_ratio=max_decompression_ratio,
         progress=progress,
     )
 
@@ -224,6 +231,7 @@ def convert(
     overwrite: bool = False,
     threads: int = 0,
     max_line_bytes: int | None = None,
+    max_decompression_ratio: int | None = None,
     progress: Progress = False,
 ) -> ConvertSummary:
     """Converts sources to ``out_dir/<table>.parquet`` (or ``.arrow``) plus ``rejects.ndjson``.
@@ -242,7 +250,8 @@ def convert(
         threads: ``1`` decodes and encodes on one thread; ``2`` encodes on a second thread while
             decoding goes on (the files are the same); ``0`` (default): 2 when there is more than
             one core.
-        table, batch_size, max_line_bytes, progress: as for ``read_ndjson``.
+        table, batch_size, max_line_bytes, max_decompression_ratio, progress: as for
+            ``read_ndjson``.
 
     >>> import netskope_arrow as na, tempfile
     >>> out = tempfile.mkdtemp()
@@ -265,6 +274,7 @@ def convert(
             overwrite=overwrite,
             threads=threads,
             max_line_bytes=max_line_bytes,
+            max_decompression_ratio=max_decompression_ratio,
             progress=cb,
         ),
     )

@@ -153,6 +153,7 @@ def read_ndjson(
     batch_size: int = 8192,
     strict: bool = False,
     max_line_bytes: Optional[int] = None,
+    max_decompression_ratio: Optional[int] = None,
     progress: Optional[Callable[[int], object]] = None,
 ) -> Tables: ...
 def iter_batches(
@@ -162,6 +163,7 @@ def iter_batches(
     batch_size: int = 8192,
     strict: bool = False,
     max_line_bytes: Optional[int] = None,
+    max_decompression_ratio: Optional[int] = None,
     progress: Optional[Callable[[int], object]] = None,
 ) -> BatchIterator: ...
 def normalize(
@@ -185,5 +187,6 @@ def convert(
     overwrite: bool = False,
     threads: int = 0,
     max_line_bytes: Optional[int] = None,
+    max_decompression_ratio: Optional[int] = None,
     progress: Optional[Callable[[int], object]] = None,
 ) -> ConvertSummary: ...

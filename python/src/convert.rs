@@ -113,7 +113,7 @@ impl PySummary {
 
 /// Converts sources into a directory of Parquet / Arrow IPC files.
 #[pyfunction]
-#[pyo3(signature = (source, out_dir, *, format="parquet", compression="zstd", table=None, batch_size=8192, row_group_rows=None, overwrite=false, threads=0, max_line_bytes=None, progress=None))]
+#[pyo3(signature = (source, out_dir, *, format="parquet", compression="zstd", table=None, batch_size=8192, row_group_rows=None, overwrite=false, threads=0, max_line_bytes=None, max_decompression_ratio=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn convert(
     py: Python<'_>,
@@ -127,6 +127,7 @@ pub(crate) fn convert(
     overwrite: bool,
     threads: usize,
     max_line_bytes: Option<usize>,
+    max_decompression_ratio: Option<u64>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PySummary> {
     let to_err = crate::error::to_pyerr;
@@ -144,7 +145,7 @@ pub(crate) fn convert(
         write.row_group_rows = n;
     }
     let options = ConvertOptions {
-        decoder: decoder_options(table, batch_size, max_line_bytes)?,
+        decoder: decoder_options(table, batch_size, max_line_bytes, max_decompression_ratio)?,
         write,
         overwrite,
         threads,

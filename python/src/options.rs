@@ -17,6 +17,7 @@ pub(crate) fn decoder_options(
     table: Option<&str>,
     batch_size: usize,
     max_line_bytes: Option<usize>,
+    max_decompression_ratio: Option<u64>,
 ) -> PyResult<DecoderOptions> {
     if batch_size == 0 {
         return Err(PyValueError::new_err("batch_size must be at least 1"));
@@ -27,6 +28,9 @@ pub(crate) fn decoder_options(
             return Err(PyValueError::new_err("max_line_bytes must be at least 1"));
         }
         limits.max_line_bytes = n;
+    }
+    if let Some(r) = max_decompression_ratio {
+        limits.max_decompression_ratio = r;
     }
     Ok(DecoderOptions {
         batch_size,

@@ -8,7 +8,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
 use netskope_arrow::{
-    decode_source, decompressed, CountingReader, Decoder, Error, Reject, Result, Tables, CHUNK_SIZE,
+    decode_source, decompressed_with_limits, CountingReader, Decoder, Error, Limits, Reject,
+    Result, Tables, CHUNK_SIZE,
 };
 use pyo3::exceptions::{PyStopIteration, PyTypeError};
 use pyo3::prelude::*;
@@ -60,12 +61,14 @@ impl Checks {
         outcome.map_err(|e| self.errors.stash(e))
     }
 
+    /// Counts and decompresses one input, under the decompression-ratio limit.
     fn wrap<'a>(
         &self,
         raw: Box<dyn Read + Send + 'a>,
         name: &str,
+        limits: &Limits,
     ) -> Result<Box<dyn Read + Send + 'a>> {
-        decompressed(CountingReader::new(raw, self.count.clone()))
+        decompressed_with_limits(CountingReader::new(raw, self.count.clone()), limits)
             .map(|(r, _)| r)
             .map_err(|source| Error::Input {
                 path: name.into(),
@@ -76,7 +79,8 @@ impl Checks {
 
 /// Reads every source into memory.
 #[pyfunction]
-#[pyo3(signature = (source, *, table=None, batch_size=8192, strict=false, max_line_bytes=None, progress=None))]
+#[pyo3(signature = (source, *, table=None, batch_size=8192, strict=false, max_line_bytes=None, max_decompression_ratio=None, progress=None))]
+#[allow(clippy::too_many_arguments)] // keyword-only options of the Python function
 pub(crate) fn read_ndjson(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
@@ -84,9 +88,10 @@ pub(crate) fn read_ndjson(
     batch_size: usize,
     strict: bool,
     max_line_bytes: Option<usize>,
+    max_decompression_ratio: Option<u64>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PyTables> {
-    let options = decoder_options(table, batch_size, max_line_bytes)?;
+    let options = decoder_options(table, batch_size, max_line_bytes, max_decompression_ratio)?;
     let mut sources = Sources::extract(source)?;
     let errors = sources.errors.clone();
     let checks = Checks::new(strict, progress, errors.clone());
@@ -94,7 +99,8 @@ pub(crate) fn read_ndjson(
         let mut decoder = Decoder::new(options);
         while let Some(next) = sources.next_reader() {
             let (name, raw) = next?;
-            let mut reader = checks.wrap(raw, &name)?;
+            let limits = decoder.options().limits.clone();
+            let mut reader = checks.wrap(raw, &name, &limits)?;
             decode_source(&mut decoder, &name, &mut reader, &mut |d| {
                 checks.after_chunk(d)
             })?;
@@ -130,7 +136,8 @@ impl Stream {
                 match self.sources.next_reader() {
                     Some(next) => {
                         let (name, raw) = next?;
-                        let reader = self.checks.wrap(raw, &name)?;
+                        let limits = self.decoder.options().limits.clone();
+                        let reader = self.checks.wrap(raw, &name, &limits)?;
                         self.decoder.start_source(&name);
                         self.reader = Some((name, reader));
                     }
@@ -208,16 +215,18 @@ impl BatchIterator {
 
 /// Starts a lazy read.
 #[pyfunction]
-#[pyo3(signature = (source, *, table=None, batch_size=8192, strict=false, max_line_bytes=None, progress=None))]
+#[pyo3(signature = (source, *, table=None, batch_size=8192, strict=false, max_line_bytes=None, max_decompression_ratio=None, progress=None))]
+#[allow(clippy::too_many_arguments)] // keyword-only options of the Python function
 pub(crate) fn iter_batches(
     source: &Bound<'_, PyAny>,
     table: Option<&str>,
     batch_size: usize,
     strict: bool,
     max_line_bytes: Option<usize>,
+    max_decompression_ratio: Option<u64>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<BatchIterator> {
-    let options = decoder_options(table, batch_size, max_line_bytes)?;
+    let options = decoder_options(table, batch_size, max_line_bytes, max_decompression_ratio)?;
     let sources = Sources::extract(source)?;
     let checks = Checks::new(strict, progress, sources.errors.clone());
     Ok(BatchIterator {
@@ -335,7 +344,7 @@ pub(crate) fn normalize(
     strict: bool,
     max_line_bytes: Option<usize>,
 ) -> PyResult<PyTables> {
-    let options = decoder_options(table, batch_size, max_line_bytes)?;
+    let options = decoder_options(table, batch_size, max_line_bytes, None)?;
     let bytes = lines_bytes(lines)?;
     let errors = PyErrSlot::default();
     let checks = Checks::new(strict, None, errors.clone());

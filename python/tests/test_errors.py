@@ -183,3 +183,12 @@ def test_ctrl_c_interrupts_a_long_read(tmp_path):
         with pytest.raises(KeyboardInterrupt):
             run(path, progress=press_ctrl_c)
         assert len(calls) == 1
+
+
+def test_max_decompression_ratio_stops_a_bomb_and_can_be_raised():
+    data = gzip.compress(b'{"type":"nspolicy"}\n' * 1_000_000)  # 20 MB of lines, ~400x smaller
+    assert na.read_ndjson(data).counts["netskope_application_events"] == 1_000_000
+    for call in (na.read_ndjson, lambda d, **k: list(na.iter_batches(d, **k))):
+        with pytest.raises(na.DecompressError, match="max_decompression_ratio"):
+            call(data, max_decompression_ratio=50)
+    assert na.read_ndjson(data, max_decompression_ratio=0).stats["rejects"] == 0

@@ -59,6 +59,10 @@ struct ConvertArgs {
     /// Longest accepted line in bytes; longer lines are rejected.
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
+    /// Largest accepted decompressed-to-compressed ratio of a .gz / .zst input after its first
+    /// 16 MiB (a decompression bomb stops with an error); 0 turns the check off.
+    #[arg(long, default_value_t = Limits::default().max_decompression_ratio, value_name = "RATIO")]
+    max_decompression_ratio: u64,
     /// Threads: 1 decodes and encodes on one thread; 2 encodes Parquet on a second thread while
     /// decoding goes on (same output). 0: 2 when there is more than one core.
     #[arg(long, default_value_t = 0, value_name = "N")]
@@ -136,6 +140,7 @@ fn convert(a: ConvertArgs) -> CliResult {
             table,
             limits: Limits {
                 max_line_bytes: a.max_line_bytes,
+                max_decompression_ratio: a.max_decompression_ratio,
                 ..Limits::default()
             },
         },
