@@ -25,8 +25,10 @@
 //! assert_eq!(tables.rejects[0].line, 2);
 //! ```
 //!
-//! The core is pure Rust with no bindings and no threads: the Python and WebAssembly packages
-//! are thin layers over [`Decoder`].
+//! The core is pure Rust with no bindings: the Python and WebAssembly packages are thin layers
+//! over [`Decoder`]. The decoder and the writers run on the caller's thread; only
+//! [`convert_files`] / [`convert_readers`] start one more, to encode while decoding goes on
+//! ([`ConvertOptions::threads`]).
 #![warn(missing_docs)]
 
 mod builder;
