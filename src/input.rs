@@ -75,13 +75,8 @@ pub fn decompressed_with_limits<'a, R: Read + Send + 'a>(
     reader: R,
     limits: &Limits,
 ) -> io::Result<(Box<dyn Read + Send + 'a>, InputCompression)> {
-    let mut buf = BufReader::with_capacity(
-        1 << 16,
-        Counted {
-            inner: reader,
-            n: 0,
-        },
-    );
+    let count = Arc::new(AtomicU64::new(0));
+    let mut buf = BufReader::with_capacity(1 << 16, CountingReader::new(reader, count));
     let kind = InputCompression::detect(buf.fill_buf()?);
     let boxed: Box<dyn Read + Send + 'a> = match kind {
         InputCompression::None => Box::new(buf),
@@ -107,23 +102,9 @@ pub fn decompressed_with_limits<'a, R: Read + Send + 'a>(
     Ok((boxed, kind))
 }
 
-/// A reader that counts the bytes read through it.
-struct Counted<R> {
-    inner: R,
-    n: u64,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.n += n as u64;
-        Ok(n)
-    }
-}
-
 /// Compressed bytes a decompressor has taken from its buffered reader.
-fn consumed<R>(buf: &BufReader<Counted<R>>) -> u64 {
-    buf.get_ref().n - buf.buffer().len() as u64
+fn consumed<R>(buf: &BufReader<CountingReader<R>>) -> u64 {
+    buf.get_ref().count() - buf.buffer().len() as u64
 }
 
 /// A decompressor whose output may not outgrow [`Limits::max_decompression_ratio`] times its consumed input (after
@@ -225,6 +206,11 @@ impl<R> CountingReader<R> {
     /// Wraps `inner`, adding to `count`.
     pub fn new(inner: R, count: Arc<AtomicU64>) -> Self {
         CountingReader { inner, count }
+    }
+
+    /// Bytes read so far (through this reader and any other sharing the counter).
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
     }
 }
 

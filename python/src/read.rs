@@ -1,5 +1,6 @@
 //! `read_ndjson`, `iter_batches` and `normalize`: the core's decoder driven without the GIL.
 
+use std::borrow::Cow;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -281,22 +282,24 @@ fn push_lines(array: &ArrayRef, out: &mut Vec<u8>) -> PyResult<()> {
     Ok(())
 }
 
-/// The NDJSON bytes of `lines`.
-fn lines_bytes(lines: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+/// The NDJSON bytes of `lines` (borrowed from a `bytes` object, copied otherwise).
+fn lines_bytes<'a>(lines: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
     if let Ok(b) = lines.cast::<PyBytes>() {
-        return Ok(b.as_bytes().to_vec());
+        return Ok(Cow::Borrowed(b.as_bytes()));
     }
     if let Ok(b) = lines.cast::<PyByteArray>() {
-        return Ok(b.to_vec());
+        return Ok(Cow::Owned(b.to_vec()));
     }
     if lines.is_instance_of::<PyMemoryView>() {
-        return Ok(lines
-            .py()
-            .get_type::<PyBytes>()
-            .call1((lines,))?
-            .cast::<PyBytes>()?
-            .as_bytes()
-            .to_vec());
+        return Ok(Cow::Owned(
+            lines
+                .py()
+                .get_type::<PyBytes>()
+                .call1((lines,))?
+                .cast::<PyBytes>()?
+                .as_bytes()
+                .to_vec(),
+        ));
     }
     let mut out = Vec::new();
     if lines.hasattr("__arrow_c_array__")? || lines.hasattr("__arrow_c_stream__")? {
@@ -304,7 +307,7 @@ fn lines_bytes(lines: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
         for chunk in chunked.chunks() {
             push_lines(chunk, &mut out)?;
         }
-        return Ok(out);
+        return Ok(Cow::Owned(out));
     }
     if lines.is_instance_of::<PyList>() || lines.is_instance_of::<PyTuple>() {
         for item in lines.try_iter()? {
@@ -322,7 +325,7 @@ fn lines_bytes(lines: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
             }
             out.push(b'\n');
         }
-        return Ok(out);
+        return Ok(Cow::Owned(out));
     }
     Err(PyTypeError::new_err(format!(
         "normalize() takes an Arrow string array (any PyCapsule producer), a list of str/bytes, \
