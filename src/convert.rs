@@ -6,13 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrow_array::RecordBatch;
+use std::sync::mpsc::sync_channel;
 
 use crate::decoder::{Decoder, DecoderOptions, Stats};
 use crate::error::{Error, Result};
 use crate::input::{check_input, decompressed_with_limits, open_raw, CountingReader};
-use crate::read::decode_source;
-use crate::reject::Reject;
+use crate::pipeline::{Output, Pool, Splitter, Work, BLOCK_BYTES};
 use crate::schema::Table;
 use crate::write::{DirectoryWriter, WriteOptions};
 
@@ -25,11 +24,17 @@ pub struct ConvertOptions {
     pub write: WriteOptions,
     /// Replace outputs that already exist.
     pub overwrite: bool,
-    /// Threads: `1` decodes and encodes on the calling thread; `2` or more encode the output
-    /// on a second thread while the next batches are decoded (the output is the same). `0`
-    /// (the default) means 2 when the machine has more than one core, else 1. WebAssembly
-    /// builds always use 1.
+    /// Decoding threads. `1` reads, decodes and encodes on the calling thread. With `n >= 2`,
+    /// the calling thread reads and cuts the input into blocks of whole lines, `n` threads
+    /// decode blocks and one more encodes the output, in input order. The output is the same
+    /// for every value. `0` (the default) means one per core (1 on a single core).
+    /// WebAssembly builds always use 1.
     pub threads: usize,
+    /// Input bytes per block (`0`, the default, means 8 MiB). The input is cut into blocks of
+    /// whole lines of about this size, each decoded into its own batches: larger blocks make
+    /// larger batches and use more memory per thread. The output depends on this value, not
+    /// on `threads`.
+    pub block_bytes: usize,
 }
 
 impl ConvertOptions {
@@ -39,20 +44,15 @@ impl ConvertOptions {
             return 1;
         }
         match self.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(2)),
-            n => n.min(2),
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
         }
     }
 }
 
-/// What the decoding side hands to the writing side.
-enum Output {
-    Batch(Table, RecordBatch),
-    Rejects(Vec<Reject>),
-}
-
-/// Batches in flight between the decoding and the encoding thread (bounds the memory).
-const QUEUE_DEPTH: usize = 4;
+/// Blocks waiting for each decoding thread, and decoded blocks waiting for the writer, per
+/// decoding thread (bounds the memory).
+const QUEUE_DEPTH: usize = 1;
 
 /// What a conversion did.
 #[derive(Debug, Clone)]
@@ -151,35 +151,79 @@ where
     let started = Instant::now();
     let mut sink = DirectoryWriter::create(out_dir, options.write.clone(), options.overwrite)?;
     let count = Arc::new(AtomicU64::new(0));
-    let decode = |emit: &mut dyn FnMut(Output) -> Result<()>| {
-        decode_all(inputs, options, &count, progress, emit)
-    };
-    let (stats, outputs) = if options.effective_threads() < 2 {
-        let stats = decode(&mut |out| write_output(&mut sink, out))?;
+    let threads = options.effective_threads();
+    let (stats, outputs) = if threads < 2 {
+        let mut decoder = Decoder::new(options.decoder.clone());
+        let pool = Pool::default();
+        let mut stats = split_all(inputs, options, &pool, &count, progress, &mut |work| {
+            for out in work.run(&mut decoder, &pool) {
+                write_output(&mut sink, out)?;
+            }
+            Ok(())
+        })?;
+        stats.add(decoder.stats());
         (stats, sink.finish()?)
     } else {
         std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Output>(QUEUE_DEPTH);
+            // Work goes round-robin to the decoding workers, one channel each; the writer
+            // takes their results round-robin too, which is input order.
+            let mut to_workers = Vec::with_capacity(threads);
+            let mut from_workers = Vec::with_capacity(threads);
+            let mut workers = Vec::with_capacity(threads);
+            let pool = Pool::default();
+            for _ in 0..threads {
+                let (work_tx, work_rx) = sync_channel::<Work>(0);
+                let (out_tx, out_rx) = sync_channel::<Vec<Output>>(QUEUE_DEPTH);
+                let decoder_options = options.decoder.clone();
+                let pool = pool.clone();
+                workers.push(scope.spawn(move || {
+                    let mut decoder = Decoder::new(decoder_options);
+                    for work in work_rx {
+                        // A closed channel means the writer stopped: its error is reported.
+                        if out_tx.send(work.run(&mut decoder, &pool)).is_err() {
+                            break;
+                        }
+                    }
+                    decoder.stats().clone()
+                }));
+                to_workers.push(work_tx);
+                from_workers.push(out_rx);
+            }
             // The writer finishes (renames into place) only when decoding succeeded: it
-            // receives `Some(sink)` back through `done` then; otherwise the sink is dropped
-            // and its temporary files are removed.
+            // hands the sink back then; otherwise the sink is dropped and its temporary
+            // files are removed.
             let writer = scope.spawn(move || -> Result<DirectoryWriter> {
-                for out in rx {
-                    write_output(&mut sink, out)?;
+                for i in 0.. {
+                    let Ok(outputs) = from_workers[i % from_workers.len()].recv() else {
+                        break;
+                    };
+                    for out in outputs {
+                        write_output(&mut sink, out)?;
+                    }
                 }
                 Ok(sink)
             });
-            let decoded = decode(&mut |out| {
-                // A closed channel means the writer failed: its error is reported below.
-                tx.send(out)
-                    .map_err(|_| Error::Io(std::io::Error::other("the writer thread stopped")))
+            let mut next = 0usize;
+            let split = split_all(inputs, options, &pool, &count, progress, &mut |work| {
+                let worker = &to_workers[next % to_workers.len()];
+                next += 1;
+                worker
+                    .send(work)
+                    .map_err(|_| Error::Io(std::io::Error::other("a decoding thread stopped")))
             });
-            drop(tx);
+            drop(to_workers);
+            let mut stats = Stats::default();
+            for worker in workers {
+                match worker.join() {
+                    Ok(s) => stats.add(&s),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
             let sink = match writer.join() {
                 Ok(result) => result?,
                 Err(panic) => std::panic::resume_unwind(panic),
             };
-            let stats = decoded?;
+            stats.add(&split?);
             Ok::<_, Error>((stats, sink.finish()?))
         })?
     };
@@ -191,18 +235,24 @@ where
     })
 }
 
-/// Decodes every input, handing batches and rejects to `emit` as they come.
-fn decode_all<'a, I>(
+/// Cuts every input into [`Work`] for `send`, in input order. Returns the counters of what the
+/// splitter decoded itself (the workers count the blocks).
+fn split_all<'a, I>(
     inputs: I,
     options: &ConvertOptions,
+    pool: &Pool,
     count: &Arc<AtomicU64>,
     progress: &mut dyn FnMut(u64) -> Result<()>,
-    emit: &mut dyn FnMut(Output) -> Result<()>,
+    send: &mut dyn FnMut(Work) -> Result<()>,
 ) -> Result<Stats>
 where
     I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
 {
-    let mut decoder = Decoder::new(options.decoder.clone());
+    let block_bytes = match options.block_bytes {
+        0 => BLOCK_BYTES,
+        n => n,
+    };
+    let mut splitter = Splitter::new(options.decoder.clone(), block_bytes, pool.clone(), send);
     for input in inputs {
         let (name, raw) = input?;
         let (mut reader, _) = decompressed_with_limits(
@@ -213,14 +263,11 @@ where
             path: PathBuf::from(&name),
             source,
         })?;
-        decode_source(&mut decoder, &name, &mut reader, &mut |d| {
-            drain(d, emit)?;
+        splitter.source(&name, &mut reader, &mut || {
             progress(count.load(Ordering::Relaxed))
         })?;
     }
-    decoder.finish();
-    drain(&mut decoder, emit)?;
-    Ok(decoder.stats().clone())
+    Ok(splitter.stats().clone())
 }
 
 fn write_output(sink: &mut DirectoryWriter, out: Output) -> Result<()> {
@@ -228,15 +275,4 @@ fn write_output(sink: &mut DirectoryWriter, out: Output) -> Result<()> {
         Output::Batch(table, batch) => sink.write(table, &batch),
         Output::Rejects(rejects) => sink.write_rejects(&rejects),
     }
-}
-
-fn drain(decoder: &mut Decoder, emit: &mut dyn FnMut(Output) -> Result<()>) -> Result<()> {
-    while let Some((table, batch)) = decoder.next_batch() {
-        emit(Output::Batch(table, batch))?;
-    }
-    let rejects = decoder.take_rejects();
-    if rejects.is_empty() {
-        return Ok(());
-    }
-    emit(Output::Rejects(rejects))
 }

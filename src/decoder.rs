@@ -68,6 +68,18 @@ impl Stats {
     pub fn total_rows(&self) -> u64 {
         self.rows.iter().sum()
     }
+
+    /// Adds the counters of `other` (another decoder's share of the same input).
+    pub fn add(&mut self, other: &Stats) {
+        for (a, b) in self.rows.iter_mut().zip(other.rows) {
+            *a += b;
+        }
+        self.rejects += other.rejects;
+        self.blank_lines += other.blank_lines;
+        self.bytes_in += other.bytes_in;
+        self.lines += other.lines;
+        self.unwrapped += other.unwrapped;
+    }
 }
 
 /// Global ids of the fields routing looks at.
@@ -194,6 +206,35 @@ impl Decoder {
         self.line_no = 0;
         self.offset = 0;
         self.source_started = false;
+    }
+
+    /// Continues a source at a line boundary: the next byte pushed is at `offset` in `source`,
+    /// after `line` lines; `started` says whether the source has had a non-blank line (only
+    /// the first one can open a pretty-printed document). Used by the block pipeline, which
+    /// decodes blocks of one source on several decoders.
+    pub(crate) fn resume_source(
+        &mut self,
+        source: &Arc<str>,
+        line: u64,
+        offset: u64,
+        started: bool,
+    ) {
+        debug_assert!(self.at_line_boundary());
+        self.source = source.clone();
+        self.line_no = line;
+        self.offset = offset;
+        self.source_started = started;
+    }
+
+    /// Where the decoder stands in the current source: lines read, offset of the next byte,
+    /// whether a non-blank line was seen (see [`Decoder::resume_source`]).
+    pub(crate) fn position(&self) -> (u64, u64, bool) {
+        (self.line_no, self.offset, self.source_started)
+    }
+
+    /// Whether no line or document is in progress.
+    pub(crate) fn at_line_boundary(&self) -> bool {
+        self.partial.is_empty() && self.skipping.is_none() && self.document.is_none()
     }
 
     /// Processes the line left without a final newline, if any, or the document collected
@@ -453,13 +494,12 @@ impl Decoder {
             l = rest;
             lead = 3;
         }
-        if l.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r')) {
+        let kind = LineKind::of(l);
+        if kind == LineKind::Blank {
             self.stats.blank_lines += 1;
             return;
         }
-        if !std::mem::replace(&mut self.source_started, true)
-            && matches!(l.trim_ascii(), b"{" | b"[")
-        {
+        if !std::mem::replace(&mut self.source_started, true) && kind == LineKind::Opener {
             let mut bytes = l.to_vec();
             bytes.push(b'\n');
             self.document = Some(Document {
@@ -649,6 +689,39 @@ impl Decoder {
         if builder.rows() >= self.options.batch_size.max(1) {
             self.flush_table(table);
         }
+    }
+}
+
+/// What a line (without `\n`, `\r` and BOM) is, for the start of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineKind {
+    /// Only spaces, tabs or `\r`: skipped.
+    Blank,
+    /// A lone `{` or `[`: as a source's first non-blank line, it opens a pretty-printed document.
+    Opener,
+    /// Anything else.
+    Other,
+}
+
+impl LineKind {
+    pub(crate) fn of(l: &[u8]) -> Self {
+        if l.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r')) {
+            LineKind::Blank
+        } else if matches!(l.trim_ascii(), b"{" | b"[") {
+            LineKind::Opener
+        } else {
+            LineKind::Other
+        }
+    }
+
+    /// The kind of a raw line (without its `\n`) as [`Decoder`] sees it: a final `\r` and a
+    /// leading BOM are dropped; `None` for a line over `max_line_bytes` (rejected unread).
+    pub(crate) fn of_raw(raw: &[u8], max_line_bytes: usize) -> Option<Self> {
+        if raw.len() > max_line_bytes {
+            return None;
+        }
+        let l = raw.strip_suffix(b"\r").unwrap_or(raw);
+        Some(Self::of(l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l)))
     }
 }
 

@@ -39,6 +39,7 @@ mod error;
 mod input;
 mod json;
 mod limits;
+mod pipeline;
 mod read;
 mod reject;
 mod route;

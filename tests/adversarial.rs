@@ -237,17 +237,27 @@ fn parquet_rows(path: &Path) -> usize {
 
 #[test]
 fn every_corpus_input_converts_to_complete_parquet_files_or_leaves_none() {
+    // Default blocks and threads, one thread, and three threads with blocks of 1 KiB (the
+    // 64 MiB line and the documents take the splitter's fallback decoder).
+    let settings = [(0, 0), (1, 0), (3, 1024)];
+    for (threads, block_bytes) in settings {
+        convert_corpus(&ConvertOptions {
+            threads,
+            block_bytes,
+            ..ConvertOptions::default()
+        });
+    }
+}
+
+fn convert_corpus(options: &ConvertOptions) {
     let dir = tempfile::tempdir().unwrap();
     for case in cases() {
         let name = case["name"].as_str().unwrap();
         let out = dir.path().join(name);
         let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(input(&case)));
-        let result = convert_readers(
-            [Ok((name.to_string(), input))],
-            &out,
-            &ConvertOptions::default(),
-            &mut |_| Ok(()),
-        );
+        let result = convert_readers([Ok((name.to_string(), input))], &out, options, &mut |_| {
+            Ok(())
+        });
         match (&result, case.get("error")) {
             (Err(e), Some(want)) => {
                 assert!(matches!(e, Error::Decompress { .. }), "{name}: {e}");
@@ -283,6 +293,7 @@ fn every_corpus_input_converts_to_complete_parquet_files_or_leaves_none() {
                 for (line, want) in rejects.lines().zip(case["rejects"].as_array().unwrap()) {
                     let got: Value = serde_json::from_str(line).unwrap();
                     assert_eq!(got["line"], want["line"], "{name}");
+                    assert_eq!(got["offset"], want["offset"], "{name}");
                     assert_eq!(got["error"], want["error"], "{name}");
                 }
                 assert_eq!(
@@ -309,6 +320,8 @@ fn files_have_their_final_name_only_once_complete() {
             batch_size: 1000,
             ..Default::default()
         },
+        // Many blocks, so that files are written while the input is still being read.
+        block_bytes: 64 << 10,
         ..Default::default()
     };
     let mut seen = Vec::new();

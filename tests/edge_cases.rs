@@ -507,6 +507,7 @@ fn convert_bytes(
 ) -> netskope_arrow::Result<netskope_arrow::Summary> {
     let options = netskope_arrow::ConvertOptions {
         threads,
+        block_bytes: 4096,
         decoder: DecoderOptions {
             batch_size: 100,
             ..Default::default()
@@ -520,7 +521,7 @@ fn convert_bytes(
 }
 
 #[test]
-fn two_threads_write_the_same_files_as_one() {
+fn any_number_of_threads_writes_the_same_files() {
     let mut input = Vec::new();
     for name in ["tenant-export-v2.ndjson", "tenant-export-v1.ndjson"] {
         input.extend(std::fs::read(common::repo_path(&format!("samples/{name}"))).unwrap());
@@ -528,16 +529,26 @@ fn two_threads_write_the_same_files_as_one() {
     let input = input.repeat(40); // many batches of 100 rows per table, and 120 rejects
     let dir = tempfile::tempdir().unwrap();
     let one = convert_bytes(input.clone(), &dir.path().join("one"), 1).unwrap();
-    let two = convert_bytes(input, &dir.path().join("two"), 2).unwrap();
+    for threads in [2, 3] {
+        let two = convert_bytes(
+            input.clone(),
+            &dir.path().join(format!("t{threads}")),
+            threads,
+        );
+        same_files(&one, &two.unwrap());
+    }
+    assert_eq!((one.stats.rejects, one.stats.total_rows()), (120, 1680));
+}
+
+fn same_files(one: &netskope_arrow::Summary, two: &netskope_arrow::Summary) {
     assert_eq!(one.stats, two.stats);
-    assert_eq!((two.stats.rejects, two.stats.total_rows()), (120, 1680));
     let names = |s: &netskope_arrow::Summary| -> Vec<_> {
         s.outputs
             .iter()
             .map(|p| p.file_name().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(names(&one), names(&two));
+    assert_eq!(names(one), names(two));
     for (a, b) in one.outputs.iter().zip(&two.outputs) {
         assert!(
             std::fs::read(a).unwrap() == std::fs::read(b).unwrap(),

@@ -247,9 +247,9 @@ def convert(
         compression: Parquet codec: ``"zstd"``, ``"zstd:LEVEL"``, ``"snappy"``, ``"lz4_raw"``,
             ``"gzip"``, ``"gzip:LEVEL"`` or ``"none"``.
         row_group_rows: rows per Parquet row group (default 1,048,576).
-        threads: ``1`` decodes and encodes on one thread; ``2`` encodes on a second thread while
-            decoding goes on (the files are the same); ``0`` (default): 2 when there is more than
-            one core.
+        threads: decoding threads. ``1`` reads, decodes and encodes on one thread; ``N >= 2``
+            decodes blocks of the input on ``N`` threads while one more encodes, in input order
+            (the files are the same); ``0`` (default): one per core.
         table, batch_size, max_line_bytes, max_decompression_ratio, progress: as for
             ``read_ndjson``.
 

@@ -149,6 +149,7 @@ pub(crate) fn convert(
         write,
         overwrite,
         threads,
+        ..ConvertOptions::default()
     };
     let sources = Sources::extract(source)?;
     let errors: PyErrSlot = sources.errors.clone();

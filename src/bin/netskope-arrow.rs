@@ -56,6 +56,13 @@ struct ConvertArgs {
     /// Rows per Arrow batch.
     #[arg(long, default_value_t = 8192, value_name = "ROWS")]
     batch_size: usize,
+    /// Most rows in one Parquet row group.
+    #[arg(long, default_value_t = WriteOptions::default().row_group_rows, value_name = "ROWS")]
+    row_group_rows: usize,
+    /// A Parquet row group is closed once its encoded size passes this many bytes; this
+    /// bounds the writer's memory per table.
+    #[arg(long, default_value_t = WriteOptions::default().row_group_bytes, value_name = "BYTES")]
+    row_group_bytes: usize,
     /// Longest accepted line in bytes; longer lines are rejected.
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
@@ -63,10 +70,15 @@ struct ConvertArgs {
     /// 16 MiB (a decompression bomb stops with an error); 0 turns the check off.
     #[arg(long, default_value_t = Limits::default().max_decompression_ratio, value_name = "RATIO")]
     max_decompression_ratio: u64,
-    /// Threads: 1 decodes and encodes on one thread; 2 encodes Parquet on a second thread while
-    /// decoding goes on (same output). 0: 2 when there is more than one core.
+    /// Decoding threads: 1 reads, decodes and writes on one thread; N >= 2 decodes blocks of
+    /// the input on N threads while another writes, in input order (same output). 0: one per
+    /// core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     threads: usize,
+    /// Input bytes per decoding block (0: 8 MiB). Larger blocks make larger Arrow batches and
+    /// use more memory per thread.
+    #[arg(long, default_value_t = 0, value_name = "BYTES")]
+    block_bytes: usize,
     /// Replace output files that already exist.
     #[arg(long)]
     overwrite: bool,
@@ -133,8 +145,15 @@ fn convert(a: ConvertArgs) -> CliResult {
     if a.batch_size == 0 {
         return Err((2, "--batch-size must be at least 1".into()));
     }
+    if a.row_group_rows == 0 || a.row_group_bytes == 0 {
+        return Err((
+            2,
+            "--row-group-rows and --row-group-bytes must be at least 1".into(),
+        ));
+    }
     let options = ConvertOptions {
         threads: a.threads,
+        block_bytes: a.block_bytes,
         decoder: DecoderOptions {
             batch_size: a.batch_size,
             table,
@@ -150,7 +169,8 @@ fn convert(a: ConvertArgs) -> CliResult {
                 Format::Ipc => OutputFormat::Ipc,
             },
             compression,
-            ..WriteOptions::default()
+            row_group_rows: a.row_group_rows,
+            row_group_bytes: a.row_group_bytes,
         },
         overwrite: a.overwrite,
     };

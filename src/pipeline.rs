@@ -1,0 +1,635 @@
+//! The block pipeline behind the convert functions: each source is cut into blocks at line
+//! boundaries, blocks are decoded independently (on worker threads when there are several),
+//! and their batches and rejects come back in input order.
+//!
+//! Cutting is deterministic (it depends on the bytes, not on how reads return them) and every
+//! block is flushed into its own batches, so the output is the same whatever the number of
+//! threads. Lines and offsets in rejects stay those of the whole source: the splitter counts
+//! the lines of each block before handing it on.
+//!
+//! What cannot be cut at newlines is decoded on the splitting thread by one sequential
+//! [`Decoder`] (the fallback), exactly as a single decoder would: a source whose first
+//! non-blank line opens a pretty-printed JSON document, and a line longer than
+//! [`Limits::max_line_bytes`](crate::Limits::max_line_bytes), which is skipped without being
+//! kept in memory.
+
+use std::io::{self, Read};
+use std::sync::{Arc, Mutex};
+
+use arrow_array::RecordBatch;
+
+use crate::decoder::{Decoder, DecoderOptions, LineKind, Stats};
+use crate::error::Result;
+use crate::read::{read_error, CHUNK_SIZE};
+use crate::reject::Reject;
+use crate::schema::Table;
+
+/// Input bytes per block by default. Large enough that per-batch costs stay small (4 MiB
+/// blocks convert about 15% slower), small enough that the blocks in flight stay a small
+/// share of the memory (16 MiB blocks add about 90 MiB at two threads).
+pub(crate) const BLOCK_BYTES: usize = 8 << 20;
+
+/// A byte buffer whose storage stays initialized when it is cleared and reused, so refilling
+/// it neither zeroes memory nor faults in fresh pages.
+#[derive(Default)]
+pub(crate) struct Buf {
+    data: Vec<u8>,
+    len: usize,
+}
+
+impl Buf {
+    fn bytes(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        if self.data.len() < self.len + n {
+            self.data.resize(self.len + n, 0);
+        }
+        &mut self.data[self.len..self.len + n]
+    }
+
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.room(bytes.len()).copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    /// Reads up to [`CHUNK_SIZE`] bytes onto the end; 0 at the end of the input.
+    fn read_from(&mut self, reader: &mut dyn Read) -> io::Result<usize> {
+        let room = self.room(CHUNK_SIZE);
+        let n = loop {
+            match reader.read(room) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        self.len += n;
+        Ok(n)
+    }
+}
+
+/// Block buffers returned by the decoders for the splitter to fill again.
+#[derive(Clone, Default)]
+pub(crate) struct Pool(Arc<Mutex<Vec<Buf>>>);
+
+/// Buffers kept in a [`Pool`]; more are freed.
+const POOL_SIZE: usize = 16;
+
+impl Pool {
+    fn take(&self) -> Buf {
+        let mut buf = self
+            .0
+            .lock()
+            .map(|mut p| p.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        buf.clear();
+        buf
+    }
+
+    fn give(&self, buf: Buf) {
+        if let Ok(mut p) = self.0.lock() {
+            if p.len() < POOL_SIZE {
+                p.push(buf);
+            }
+        }
+    }
+}
+
+/// A part of the decoded output, in input order.
+pub(crate) enum Output {
+    /// A batch of one table.
+    Batch(Table, RecordBatch),
+    /// Rejected lines.
+    Rejects(Vec<Reject>),
+}
+
+/// Whole lines of one source, to decode on their own.
+pub(crate) struct Block {
+    source: Arc<str>,
+    /// Lines of the source before this block.
+    line: u64,
+    /// Offset of the block's first byte in the source.
+    offset: u64,
+    /// Whether the source had a non-blank line before this block.
+    started: bool,
+    bytes: Buf,
+}
+
+/// What the splitter hands on, in input order.
+pub(crate) enum Work {
+    /// A block for a worker's decoder ([`decode_block`]).
+    Decode(Block),
+    /// Output the fallback decoder already produced.
+    Decoded(Vec<Output>),
+}
+
+impl Work {
+    /// The output of this piece of work, decoding a block with `decoder` (the decoder must
+    /// be at a line boundary, as after a previous block). The block's buffer goes back to
+    /// `pool`.
+    pub(crate) fn run(self, decoder: &mut Decoder, pool: &Pool) -> Vec<Output> {
+        match self {
+            Work::Decode(block) => {
+                decoder.resume_source(&block.source, block.line, block.offset, block.started);
+                decoder.push(block.bytes.bytes());
+                decoder.finish();
+                pool.give(block.bytes);
+                drain(decoder)
+            }
+            Work::Decoded(out) => out,
+        }
+    }
+}
+
+/// Everything `decoder` has ready: its batches, then its rejects.
+pub(crate) fn drain(decoder: &mut Decoder) -> Vec<Output> {
+    let mut out = Vec::new();
+    while let Some((table, batch)) = decoder.next_batch() {
+        out.push(Output::Batch(table, batch));
+    }
+    let rejects = decoder.take_rejects();
+    if !rejects.is_empty() {
+        out.push(Output::Rejects(rejects));
+    }
+    out
+}
+
+/// Cuts sources into [`Work`], decoding what cannot be cut with its own fallback decoder.
+pub(crate) struct Splitter<'a> {
+    fallback: Decoder,
+    block_size: usize,
+    pool: Pool,
+    send: &'a mut dyn FnMut(Work) -> Result<()>,
+}
+
+/// The state of the source being cut.
+struct Cursor {
+    source: Arc<str>,
+    line: u64,
+    offset: u64,
+    started: bool,
+}
+
+impl<'a> Splitter<'a> {
+    /// A splitter cutting blocks of about `block_size` bytes and handing them to `send`, in
+    /// input order, with buffers from `pool`.
+    pub(crate) fn new(
+        options: DecoderOptions,
+        block_size: usize,
+        pool: Pool,
+        send: &'a mut dyn FnMut(Work) -> Result<()>,
+    ) -> Self {
+        Splitter {
+            fallback: Decoder::new(options),
+            block_size: block_size.max(1),
+            pool,
+            send,
+        }
+    }
+
+    /// Counters of the fallback decoder (the workers count the blocks).
+    pub(crate) fn stats(&self) -> &Stats {
+        self.fallback.stats()
+    }
+
+    /// Reads one (decompressed) source to its end. `after_read` runs after every read (for
+    /// progress and cancellation; its error stops the source).
+    pub(crate) fn source(
+        &mut self,
+        name: &str,
+        reader: &mut dyn Read,
+        after_read: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        let max_line = self.fallback.options().limits.max_line_bytes;
+        let mut at = Cursor {
+            source: Arc::from(name),
+            line: 0,
+            offset: 0,
+            started: false,
+        };
+        let mut buf = self.pool.take();
+        // Bytes of `buf` known to hold no newline (from the start), and the size `buf` is
+        // filled to before cutting.
+        let (mut searched, mut want) = (0usize, self.block_size);
+        let mut eof = false;
+        loop {
+            while buf.len() < want && !eof {
+                eof = buf.read_from(reader).map_err(|e| read_error(name, e))? == 0;
+                after_read()?;
+            }
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let cut = if buf.len() >= self.block_size {
+                // The last newline of the first block_size bytes, else the first one after.
+                let (bytes, head) = (buf.bytes(), self.block_size);
+                (if searched < head {
+                    memchr::memrchr(b'\n', &bytes[..head])
+                } else {
+                    None
+                })
+                .or_else(|| {
+                    let from = head.max(searched);
+                    memchr::memchr(b'\n', &bytes[from..]).map(|i| from + i)
+                })
+                .map(|nl| nl + 1)
+            } else {
+                None
+            };
+            let cut = match cut {
+                Some(cut) => cut,
+                None if eof => buf.len(),
+                None if buf.len() > max_line => {
+                    // A line longer than the limit: the fallback skips it in bounded memory.
+                    let rest = self.overlong_line(&mut at, buf.bytes(), reader, after_read)?;
+                    match rest {
+                        Some(rest) => buf = rest,
+                        None => return Ok(()),
+                    }
+                    (searched, want) = (0, self.block_size);
+                    continue;
+                }
+                None => {
+                    // One line fills the buffer: read on until it ends.
+                    searched = buf.len();
+                    want = buf.len() + 1;
+                    continue;
+                }
+            };
+            (searched, want) = (0, self.block_size);
+            let mut rest = self.pool.take();
+            rest.extend_from_slice(&buf.bytes()[cut..]);
+            buf.len = cut;
+            let block = std::mem::replace(&mut buf, rest);
+            let started = at.started;
+            if !started && opens_document(block.bytes(), max_line, &mut at.started) {
+                // A pretty-printed document: the rest of the source goes to the fallback.
+                return self.document(&at, block.bytes(), buf.bytes(), reader, after_read);
+            }
+            let lines = memchr::memchr_iter(b'\n', block.bytes()).count() as u64;
+            let len = block.len() as u64;
+            (self.send)(Work::Decode(Block {
+                source: at.source.clone(),
+                line: at.line,
+                offset: at.offset,
+                started,
+                bytes: block,
+            }))?;
+            at.line += lines;
+            at.offset += len;
+        }
+    }
+
+    /// Decodes the rest of a source that is a pretty-printed document: `head` and `rest` are
+    /// what was read of it from the cursor on, `reader` the remainder.
+    fn document(
+        &mut self,
+        at: &Cursor,
+        head: &[u8],
+        rest: &[u8],
+        reader: &mut dyn Read,
+        after_read: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        self.fallback
+            .resume_source(&at.source, at.line, at.offset, false);
+        self.fallback.push(head);
+        self.fallback.push(rest);
+        let mut chunk = Buf::default();
+        loop {
+            chunk.clear();
+            let n = chunk
+                .read_from(reader)
+                .map_err(|e| read_error(&at.source, e))?;
+            after_read()?;
+            if n == 0 {
+                break;
+            }
+            self.fallback.push(chunk.bytes());
+            self.send_fallback_output()?;
+        }
+        self.fallback.finish();
+        self.send_fallback_output()
+    }
+
+    /// Skips a line longer than the limit with the fallback decoder, starting with `buf` (its
+    /// first bytes). Returns what follows the line, or `None` at the end of the source.
+    fn overlong_line(
+        &mut self,
+        at: &mut Cursor,
+        buf: &[u8],
+        reader: &mut dyn Read,
+        after_read: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<Option<Buf>> {
+        self.fallback
+            .resume_source(&at.source, at.line, at.offset, at.started);
+        self.fallback.push(buf);
+        let mut chunk = Buf::default();
+        let rest = loop {
+            chunk.clear();
+            let n = chunk
+                .read_from(reader)
+                .map_err(|e| read_error(&at.source, e))?;
+            after_read()?;
+            if n == 0 {
+                break None;
+            }
+            let bytes = chunk.bytes();
+            if let Some(nl) = memchr::memchr(b'\n', bytes) {
+                self.fallback.push(&bytes[..=nl]);
+                let mut rest = self.pool.take();
+                rest.extend_from_slice(&bytes[nl + 1..]);
+                break Some(rest);
+            }
+            self.fallback.push(bytes);
+        };
+        self.fallback.finish();
+        (at.line, at.offset, at.started) = self.fallback.position();
+        self.send_fallback_output()?;
+        Ok(rest)
+    }
+
+    fn send_fallback_output(&mut self) -> Result<()> {
+        let out = drain(&mut self.fallback);
+        if out.is_empty() {
+            return Ok(());
+        }
+        (self.send)(Work::Decoded(out))
+    }
+}
+
+/// Looks for the source's first non-blank line in `block` (whole lines, the last one possibly
+/// unterminated at the end of the source). Sets `started` when there is one, and says whether
+/// it opens a pretty-printed document.
+fn opens_document(block: &[u8], max_line: usize, started: &mut bool) -> bool {
+    for line in lines(block) {
+        match LineKind::of_raw(line, max_line) {
+            None | Some(LineKind::Blank) => continue,
+            Some(kind) => {
+                *started = true;
+                return kind == LineKind::Opener;
+            }
+        }
+    }
+    false
+}
+
+/// The lines of `block`: pieces between newlines, without the empty piece after a final one.
+fn lines(block: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let body = block.strip_suffix(b"\n").unwrap_or(block);
+    body.split(|&b| b == b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+
+    /// A reader returning at most `step` bytes per read.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// Everything a run produced: each table's rows in one batch, the rejects, the counters.
+    #[derive(Debug, PartialEq)]
+    struct Outcome {
+        tables: Vec<(Table, RecordBatch)>,
+        rejects: Vec<Reject>,
+        stats: Stats,
+    }
+
+    fn outcome(outputs: Vec<Output>, stats: Stats) -> Outcome {
+        let mut batches: Vec<Vec<RecordBatch>> = vec![Vec::new(); Table::ALL.len()];
+        let mut rejects = Vec::new();
+        for out in outputs {
+            match out {
+                Output::Batch(t, b) => batches[t.index()].push(b),
+                Output::Rejects(r) => rejects.extend(r),
+            }
+        }
+        let tables = Table::ALL
+            .into_iter()
+            .filter(|t| !batches[t.index()].is_empty())
+            .map(|t| {
+                let all = arrow_select::concat::concat_batches(&t.schema(), &batches[t.index()]);
+                (t, all.unwrap())
+            })
+            .collect();
+        Outcome {
+            tables,
+            rejects,
+            stats,
+        }
+    }
+
+    /// One decoder fed each source whole: the reference.
+    fn sequential(sources: &[(&str, &[u8])], options: &DecoderOptions) -> Outcome {
+        let mut d = Decoder::new(options.clone());
+        for (name, bytes) in sources {
+            d.start_source(name);
+            d.push(bytes);
+        }
+        d.finish();
+        let out = drain(&mut d);
+        outcome(out, d.stats().clone())
+    }
+
+    /// The pipeline with blocks of `block` bytes and reads of `step` bytes.
+    fn pipelined(
+        sources: &[(&str, &[u8])],
+        options: &DecoderOptions,
+        block: usize,
+        step: usize,
+    ) -> (Outcome, usize) {
+        let pool = Pool::default();
+        let mut worker = Decoder::new(options.clone());
+        let mut outputs = Vec::new();
+        let mut blocks = 0;
+        let mut send = |work: Work| {
+            blocks += usize::from(matches!(work, Work::Decode(_)));
+            outputs.extend(work.run(&mut worker, &pool));
+            Ok(())
+        };
+        let mut splitter = Splitter::new(options.clone(), block, pool.clone(), &mut send);
+        for (name, bytes) in sources {
+            let mut reader = Trickle { data: bytes, step };
+            splitter.source(name, &mut reader, &mut || Ok(())).unwrap();
+        }
+        let mut stats = splitter.stats().clone();
+        drop(splitter);
+        stats.add(worker.stats());
+        (outcome(outputs, stats), blocks)
+    }
+
+    fn check(sources: &[(&str, &[u8])], options: &DecoderOptions) {
+        let want = sequential(sources, options);
+        for block in [1, 2, 7, 64, 1000, 1 << 20] {
+            for step in [1, 3, 4096, CHUNK_SIZE] {
+                if step < 64 && sources.iter().map(|s| s.1.len()).sum::<usize>() > 200_000 {
+                    continue; // byte-at-a-time reads of big inputs: slow, and covered small
+                }
+                let (got, _) = pipelined(sources, options, block, step);
+                assert!(
+                    got == want,
+                    "block {block}, reads of {step}: {:?}\nwant {:?}",
+                    (&got.stats, &got.rejects),
+                    (&want.stats, &want.rejects)
+                );
+            }
+        }
+    }
+
+    fn repo_file(path: &str) -> Vec<u8> {
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+    }
+
+    #[test]
+    fn blocks_give_what_one_decoder_gives_on_the_samples() {
+        let v2 = repo_file("samples/tenant-export-v2.ndjson");
+        let v1 = repo_file("samples/tenant-export-v1.ndjson");
+        let pretty = repo_file("samples/api-response-v2-pretty.json");
+        let envelope = repo_file("samples/api-response-v1.json");
+        let options = DecoderOptions {
+            batch_size: 3,
+            ..Default::default()
+        };
+        check(&[("v2", &v2)], &options);
+        // One block per line with blocks of one byte; one block for the file with 1 MiB.
+        let (got, blocks) = pipelined(&[("v2", &v2)], &options, 1, 4096);
+        assert_eq!((blocks as u64, got.stats.lines), (30, 30));
+        assert_eq!(pipelined(&[("v2", &v2)], &options, 1 << 20, 4096).1, 1);
+        check(
+            &[
+                ("v2", &v2),
+                ("pretty", &pretty),
+                ("v1", &v1),
+                ("env", &envelope),
+            ],
+            &options,
+        );
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/adversarial");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "ndjson") {
+                let bytes = std::fs::read(&path).unwrap();
+                check(&[("a", &bytes), ("v1", &v1)], &DecoderOptions::default());
+                n += 1;
+            }
+        }
+        assert_eq!(n, 13);
+    }
+
+    #[test]
+    fn blocks_keep_documents_long_lines_and_first_lines_as_one_decoder_does() {
+        let small = DecoderOptions {
+            limits: Limits {
+                max_line_bytes: 40,
+                max_reject_raw_bytes: 16,
+                ..Limits::default()
+            },
+            batch_size: 2,
+            ..Default::default()
+        };
+        let rec = "{\"type\":\"nspolicy\",\"app\":\"Box\"}";
+        let long = format!("{{\"type\":\"nspolicy\",\"app\":\"{}\"}}", "x".repeat(100));
+        let cases: Vec<String> = vec![
+            String::new(),
+            "\n\n\n".into(),
+            format!("{rec}"),
+            format!("{rec}\n{rec}\r\n\u{feff}{rec}\n"),
+            // A document after blank lines; one that is an array; one cut short.
+            format!("\n  \n{{\n\"ok\":1,\"result\":[{rec},\n{rec}]\n}}\n"),
+            format!("[\n{rec},\n7,\n{rec}\n]"),
+            format!("{{\n\"ok\":1,\"result\":[{rec}"),
+            // A lone `{` that is not the first line is a bad line, not a document.
+            format!("{rec}\n{{\n}}\n{rec}\n"),
+            format!("\r\n\u{feff}[\r\n{rec}\r\n]\r\n"),
+            // Over-long lines: first, between others, last without a newline, inside a document.
+            format!("{long}\n{{\n{rec}\n}}\n"),
+            format!("{rec}\n{long}\n{rec}\n{long}{long}\n\n{long}"),
+            format!("{long}\r\n{rec}\r\n"),
+            format!("{{\n\"ok\":1,\"result\":[{long}]\n}}\n"),
+        ];
+        for case in &cases {
+            check(&[("case", case.as_bytes())], &small);
+            check(
+                &[("case", case.as_bytes()), ("again", case.as_bytes())],
+                &small,
+            );
+            check(&[("case", case.as_bytes())], &DecoderOptions::default());
+        }
+    }
+
+    #[test]
+    fn blocks_give_what_one_decoder_gives_on_random_input() {
+        let pieces: &[&str] = &[
+            "{\"type\":\"nspolicy\",\"app\":\"Box\",\"timestamp\":1736151783}",
+            "{\"type\":\"admin_audit_logs\",\"user\":\"a@example.com\"}",
+            "{\"alert\":\"yes\",\"alert_type\":\"DLP\",\"dlp_incident_id\":\"9223372036854775807\"}",
+            "{\"ok\":1,\"result\":[{\"type\":\"nspolicy\"},3]}",
+            "",
+            "   ",
+            "\r",
+            "{",
+            "[",
+            "}",
+            "]",
+            "\u{feff}{\"type\":\"page\"}",
+            "not json",
+            "{\"type\":\"nspolicy\",\"app\":\"a very long application name over the limit\"}",
+            "{\"type\":\"nspolicy\"",
+        ];
+        let options = DecoderOptions {
+            limits: Limits {
+                max_line_bytes: 60,
+                max_reject_raw_bytes: 20,
+                ..Limits::default()
+            },
+            batch_size: 4,
+            ..Default::default()
+        };
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..60 {
+            let mut text = String::new();
+            for _ in 0..next(25) {
+                text.push_str(pieces[next(pieces.len())]);
+                text.push_str(["\n", "\r\n", "\n\n"][next(3)]);
+            }
+            if next(2) == 0 {
+                text.pop(); // no final newline
+            }
+            check(&[("r", text.as_bytes())], &options);
+        }
+    }
+}
