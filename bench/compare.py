@@ -38,19 +38,19 @@ PY = {
     "duckdb": """
 import duckdb, sys, json
 con = duckdb.connect()
-con.execute(f"COPY (SELECT * FROM read_json('{sys.argv[1]}', format='newline_delimited', ignore_errors=true)) TO '{sys.argv[2]}/out.parquet' (FORMAT parquet, COMPRESSION zstd)")
+con.execute(f"COPY (SELECT * FROM read_json('{sys.argv[1]}', format='newline_delimited', ignore_errors=true)) TO '{sys.argv[2]}/out.parquet' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)")
 print(json.dumps({"rows": con.execute(f"SELECT count(*) FROM '{sys.argv[2]}/out.parquet'").fetchone()[0]}))
 """,
     "polars": """
 import polars as pl, sys, json
 df = pl.read_ndjson(sys.argv[1])
-df.write_parquet(sys.argv[2] + "/out.parquet", compression="zstd")
+df.write_parquet(sys.argv[2] + "/out.parquet", compression="zstd", compression_level=1)
 print(json.dumps({"rows": df.height}))
 """,
     "pyarrow": """
 import pyarrow.json as pj, pyarrow.parquet as pq, sys, json
 t = pj.read_json(sys.argv[1])
-pq.write_table(t, sys.argv[2] + "/out.parquet", compression="zstd")
+pq.write_table(t, sys.argv[2] + "/out.parquet", compression="zstd", compression_level=1)
 print(json.dumps({"rows": t.num_rows}))
 """,
     "python convert()": """
@@ -86,6 +86,7 @@ def contenders(kind: str) -> dict[str, object]:
     if kind == "parquet":
         c: dict[str, object] = {
             "netskope-arrow CLI": lambda i, o: [str(CLI), "convert", "-q", "--json", "--overwrite", "--out", str(o), str(i)],
+            "netskope-arrow CLI, 1 thread": lambda i, o: [str(CLI), "convert", "-q", "--json", "--overwrite", "--threads", "1", "--out", str(o), str(i)],
             "netskope-arrow python convert()": py("python convert()"),
         }
         if NODE_RUNNER.exists() and shutil.which("node"):
@@ -147,6 +148,28 @@ def versions() -> str:
     return f"{p.stdout.strip()}, Python {platform.python_version()}, Node {node}"
 
 
+def rss_scaling(corpus: Path, times: int) -> str:
+    """Peak RSS of the CLI on the corpus and on the corpus `times` over: memory must not grow."""
+    rows = []
+    for n in (1, times):
+        out = Path(tempfile.mkdtemp(prefix="na-rss-"))
+        cat = " ".join([f"'{corpus}'"] * n)
+        r = run(["sh", "-c", f"cat {cat} | '{CLI}' convert -q --json --overwrite --out '{out}' -"], timeout=3600)
+        shutil.rmtree(out, ignore_errors=True)
+        if not r["ok"]:
+            raise SystemExit(f"RSS run failed: {r['error']}")
+        size = corpus.stat().st_size * n
+        rows.append(f"| {size / 2**30:.0f} GiB | {r['wall']:.2f} | {size / 1e6 / r['wall']:,.0f} | {r['rss'] / 2**20:,.0f} |")
+        print(rows[-1], flush=True)
+    return "\n".join([
+        f"### Memory: {corpus.name} once and {times} times over (through a pipe), CLI defaults",
+        "",
+        "| input | s | MB/s | peak RSS MiB |",
+        "|---|---:|---:|---:|",
+        *rows,
+    ])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", action="append", required=True, type=Path)
@@ -154,6 +177,8 @@ def main() -> None:
     ap.add_argument("--jobs", default="parquet,arrow")
     ap.add_argument("--markdown", type=Path, default=ROOT / "BENCHMARKS.md")
     ap.add_argument("--command", default="scripts/bench.sh")
+    ap.add_argument("--rss-scale", type=int, default=4,
+                    help="also convert the first corpus repeated this many times (through a pipe) and compare peak RSS; 0: skip")
     a = ap.parse_args()
     sections = [
         f"Machine: {machine()}. Date: {dt.date.today().isoformat()}. Command: `{a.command}`.",
@@ -184,7 +209,7 @@ def main() -> None:
             ok = {k: v for k, v in results.items() if v and v[-1]["ok"]}
             med = {k: statistics.median(r["wall"] for r in v) for k, v in ok.items()}
             duck = med.get("duckdb")
-            what = "NDJSON -> Parquet (zstd), all tables" if job == "parquet" else "NDJSON -> Arrow in memory (no output)"
+            what = "NDJSON -> Parquet (zstd level 1 for every tool), all tables" if job == "parquet" else "NDJSON -> Arrow in memory (no output)"
             lines = [
                 f"### {corpus.name}: {what}",
                 "",
@@ -213,6 +238,8 @@ def main() -> None:
                 lines.append(f"| {name} | {s:.2f} | {size / 1e6 / s:,.0f} | {cores:.2f} | {rss:,.0f} | {ratio} | {note} |")
             sections.append("\n".join(lines))
             print("\n".join(lines), flush=True)
+    if a.rss_scale > 1:
+        sections.append(rss_scaling(a.corpus[0], a.rss_scale))
     block = "\n\n".join(sections)
     md = a.markdown.read_text() if a.markdown.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
     if BEGIN in md and END in md:

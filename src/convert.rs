@@ -50,8 +50,10 @@ impl ConvertOptions {
     }
 }
 
-/// Blocks waiting for each decoding thread, and decoded blocks waiting for the writer, per
-/// decoding thread (bounds the memory).
+/// Decoded blocks waiting for the writer, per decoding thread. Blocks are handed to a
+/// decoding thread only when it asks for one (a rendezvous), so the memory in flight is about
+/// three blocks per decoding thread; deeper queues were measured to use more memory for no
+/// speed.
 const QUEUE_DEPTH: usize = 1;
 
 /// What a conversion did.
@@ -171,12 +173,13 @@ where
             let mut from_workers = Vec::with_capacity(threads);
             let mut workers = Vec::with_capacity(threads);
             let pool = Pool::default();
-            for _ in 0..threads {
+            for i in 0..threads {
                 let (work_tx, work_rx) = sync_channel::<Work>(0);
                 let (out_tx, out_rx) = sync_channel::<Vec<Output>>(QUEUE_DEPTH);
                 let decoder_options = options.decoder.clone();
                 let pool = pool.clone();
-                workers.push(scope.spawn(move || {
+                let spawn = std::thread::Builder::new().name(format!("netskope-decode-{i}"));
+                workers.push(spawn.spawn_scoped(scope, move || {
                     let mut decoder = Decoder::new(decoder_options);
                     for work in work_rx {
                         // A closed channel means the writer stopped: its error is reported.
@@ -185,14 +188,15 @@ where
                         }
                     }
                     decoder.stats().clone()
-                }));
+                })?);
                 to_workers.push(work_tx);
                 from_workers.push(out_rx);
             }
             // The writer finishes (renames into place) only when decoding succeeded: it
             // hands the sink back then; otherwise the sink is dropped and its temporary
             // files are removed.
-            let writer = scope.spawn(move || -> Result<DirectoryWriter> {
+            let spawn = std::thread::Builder::new().name("netskope-write".into());
+            let writer = spawn.spawn_scoped(scope, move || -> Result<DirectoryWriter> {
                 for i in 0.. {
                     let Ok(outputs) = from_workers[i % from_workers.len()].recv() else {
                         break;
@@ -202,7 +206,7 @@ where
                     }
                 }
                 Ok(sink)
-            });
+            })?;
             let mut next = 0usize;
             let split = split_all(inputs, options, &pool, &count, progress, &mut |work| {
                 let worker = &to_workers[next % to_workers.len()];

@@ -195,6 +195,13 @@ impl WriteOptions {
             if is_high_cardinality(c) {
                 b = b.set_column_dictionary_enabled(ColumnPath::from(c.name), false);
             }
+            if c.kind == ColumnKind::Json {
+                // Min / max of JSON text (`_extra` included) prune nothing: not computed.
+                b = b.set_column_statistics_enabled(
+                    ColumnPath::from(c.name),
+                    EnabledStatistics::None,
+                );
+            }
         }
         Ok(b.build())
     }
