@@ -95,6 +95,7 @@ def contenders(kind: str) -> dict[str, object]:
         return c
     return {
         "netskope-arrow (decode only)": lambda i, o: [str(DECODE), str(i)],
+        "netskope-arrow (decode only, all cores)": lambda i, o: [str(DECODE), str(i), "--threads", "0"],
         "netskope-arrow python read_ndjson()": py("python read_ndjson()"),
         "duckdb": py("duckdb (arrow)"),
         "polars": py("polars (arrow)"),

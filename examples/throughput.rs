@@ -1,28 +1,63 @@
-//! Decode an NDJSON file into Arrow batches (no output) and print the throughput.
+//! Decode an NDJSON file into Arrow batches (no output) and print the throughput: on the calling
+//! thread with `BatchReader`, or on N threads with `decode_readers` (`--threads N`).
 //!
 //! ```sh
 //! cargo run --release --example throughput -- samples/tenant-export-v2.ndjson
+//! cargo run --release --example throughput -- samples/tenant-export-v2.ndjson --threads 2
 //! ```
 
 use std::time::Instant;
 
-use netskope_arrow::{BatchReader, DecoderOptions};
+use netskope_arrow::{decode_readers, BatchReader, DecoderOptions, Output, ReadOptions, Stats};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args()
-        .nth(1)
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
         .unwrap_or_else(|| "samples/tenant-export-v2.ndjson".into());
+    let threads: Option<usize> = match (args.next().as_deref(), args.next()) {
+        (Some("--threads"), Some(n)) => Some(n.parse()?),
+        (None, _) => None,
+        _ => return Err("usage: throughput FILE [--threads N]".into()),
+    };
     let file = std::fs::File::open(&path)?;
     let started = Instant::now();
-    let mut reader = BatchReader::new(file, DecoderOptions::default())?;
     let mut rows = 0;
-    for item in &mut reader {
-        rows += item?.1.num_rows();
-    }
+    let (stats, how): (Stats, String) = match threads {
+        None => {
+            let mut reader = BatchReader::new(file, DecoderOptions::default())?;
+            for item in &mut reader {
+                rows += item?.1.num_rows();
+            }
+            (reader.stats().clone(), "one thread".into())
+        }
+        Some(n) => {
+            let options = ReadOptions {
+                threads: n,
+                ..Default::default()
+            };
+            let input: Box<dyn std::io::Read + Send> = Box::new(file);
+            let stats = decode_readers(
+                [Ok((path.clone(), input))],
+                &options,
+                &mut |_| Ok(()),
+                &mut |out| {
+                    if let Output::Batch(_, batch) = out {
+                        rows += batch.num_rows();
+                    }
+                    Ok(())
+                },
+            )?;
+            let n = options.effective_threads();
+            (
+                stats,
+                format!("{n} thread{}", if n == 1 { "" } else { "s" }),
+            )
+        }
+    };
     let secs = started.elapsed().as_secs_f64();
-    let stats = reader.stats();
     println!(
-        "{path}: {rows} rows, {} rejects, {:.1} MB in {secs:.3} s = {:.1} MB/s (decode to Arrow only, one thread)",
+        "{path}: {rows} rows, {} rejects, {:.1} MB in {secs:.3} s = {:.1} MB/s (decode to Arrow only, {how})",
         stats.rejects,
         stats.bytes_in as f64 / 1e6,
         stats.bytes_in as f64 / 1e6 / secs

@@ -27,8 +27,9 @@
 //!
 //! The core is pure Rust with no bindings: the Python and WebAssembly packages are thin layers
 //! over [`Decoder`]. The decoder and the writers run on the caller's thread; only
-//! [`convert_files`] / [`convert_readers`] start one more, to encode while decoding goes on
-//! ([`ConvertOptions::threads`]).
+//! [`decode_readers`] and the functions built on it ([`read_readers`], [`convert_readers`],
+//! [`convert_files`]) start threads: they cut the input into blocks of whole lines, decode the
+//! blocks on every core and hand the output on in input order ([`ReadOptions::threads`]).
 #![warn(missing_docs)]
 
 mod builder;
@@ -59,7 +60,10 @@ pub use input::{
     decompressed, decompressed_with_limits, open, open_raw, CountingReader, InputCompression,
 };
 pub use limits::Limits;
-pub use read::{decode_source, read_all, read_error, BatchReader, Tables, CHUNK_SIZE};
+pub use pipeline::{decode_readers, Output, ReadOptions};
+pub use read::{
+    decode_source, read_all, read_error, read_readers, BatchReader, Tables, CHUNK_SIZE,
+};
 pub use reject::{rejects_batch, rejects_schema, Reject};
 pub use schema::{
     columns, schema, schema_json, Column, ColumnKind, Table, COLUMNS_CSV, EXTRA_COLUMN,

@@ -14,12 +14,16 @@
 //! kept in memory.
 
 use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 
 use arrow_array::RecordBatch;
 
 use crate::decoder::{Decoder, DecoderOptions, LineKind, Stats};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::input::{decompressed_with_limits, CountingReader};
 use crate::read::{read_error, CHUNK_SIZE};
 use crate::reject::Reject;
 use crate::schema::Table;
@@ -109,12 +113,201 @@ impl Pool {
     }
 }
 
-/// A part of the decoded output, in input order.
-pub(crate) enum Output {
+/// A piece of decoded output, handed on in input order by [`decode_readers`].
+#[derive(Debug)]
+pub enum Output {
     /// A batch of one table.
     Batch(Table, RecordBatch),
     /// Rejected lines.
     Rejects(Vec<Reject>),
+}
+
+/// How [`decode_readers`] (and the functions built on it: [`read_readers`](crate::read_readers),
+/// [`convert_readers`](crate::convert_readers), [`convert_files`](crate::convert_files)) read
+/// their inputs.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Decoding options (forced table, batch size, limits).
+    pub decoder: DecoderOptions,
+    /// Decoding threads. `1` reads, decodes and hands on the output on the calling thread.
+    /// With `n >= 2`, the calling thread reads and cuts the input into blocks of whole lines,
+    /// `n` threads decode blocks and one more hands on their output, in input order. The
+    /// output is the same for every value. `0` (the default) means one per core (1 on a
+    /// single core). WebAssembly builds always use 1.
+    pub threads: usize,
+    /// Input bytes per block (`0`, the default, means 8 MiB). The input is cut into blocks of
+    /// whole lines of about this size, each decoded into its own batches (of at most
+    /// `decoder.batch_size` rows): larger blocks make larger batches and use more memory per
+    /// thread. The output depends on this value, not on `threads`.
+    pub block_bytes: usize,
+}
+
+impl ReadOptions {
+    /// The number of decoding threads (resolving `threads: 0`).
+    pub fn effective_threads(&self) -> usize {
+        if cfg!(target_arch = "wasm32") {
+            return 1;
+        }
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    fn effective_block_bytes(&self) -> usize {
+        match self.block_bytes {
+            0 => BLOCK_BYTES,
+            n => n,
+        }
+    }
+}
+
+/// Decoded blocks waiting to be handed on, per decoding thread. Blocks are given to a decoding
+/// thread only when it asks for one (a rendezvous), so the memory in flight is about three
+/// blocks per decoding thread; deeper queues were measured to use more memory for no speed.
+const QUEUE_DEPTH: usize = 1;
+
+/// Decodes readers (each named for rejects and errors; gzip / zstd detected per reader) on
+/// [`ReadOptions::threads`] threads, calling `output` with every batch and every group of
+/// rejects **in input order**; returns the counters.
+///
+/// `progress` runs on the calling thread after every read, with the (compressed) bytes read
+/// so far over all inputs; `output` runs on one other thread when there are several (hence
+/// `Send`). An error from either stops the reading and is returned; so is the first input
+/// error. Each reader is opened lazily when the iterator yields it.
+///
+/// ```
+/// use netskope_arrow::{decode_readers, Output, ReadOptions, Table};
+/// let input: Box<dyn std::io::Read + Send> =
+///     Box::new(&b"{\"type\":\"nspolicy\"}\nnot json\n{\"type\":\"nspolicy\"}\n"[..]);
+/// let options = ReadOptions { threads: 2, ..Default::default() };
+/// let (mut rows, mut rejects) = (0, 0);
+/// let stats = decode_readers([Ok(("inline".to_string(), input))], &options, &mut |_| Ok(()), &mut |out| {
+///     match out {
+///         Output::Batch(table, batch) => rows += batch.num_rows(),
+///         Output::Rejects(r) => rejects += r.len(),
+///     }
+///     Ok(())
+/// })
+/// .unwrap();
+/// assert_eq!((rows, rejects), (2, 1));
+/// assert_eq!(stats.rows_in(Table::Application), 2);
+/// ```
+pub fn decode_readers<'a, I>(
+    inputs: I,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(u64) -> Result<()>,
+    output: &mut (dyn FnMut(Output) -> Result<()> + Send),
+) -> Result<Stats>
+where
+    I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
+{
+    let threads = options.effective_threads();
+    let pool = Pool::default();
+    if threads < 2 {
+        let mut decoder = Decoder::new(options.decoder.clone());
+        let mut stats = split_all(inputs, options, &pool, progress, &mut |work| {
+            work.run(&mut decoder, &pool)
+                .into_iter()
+                .try_for_each(&mut *output)
+        })?;
+        stats.add(decoder.stats());
+        return Ok(stats);
+    }
+    std::thread::scope(|scope| {
+        // Work goes round-robin to the decoding threads, one channel each; their output is
+        // taken round-robin too, which is input order.
+        let mut to_workers = Vec::with_capacity(threads);
+        let mut from_workers = Vec::with_capacity(threads);
+        let mut workers = Vec::with_capacity(threads);
+        for i in 0..threads {
+            let (work_tx, work_rx) = sync_channel::<Work>(0);
+            let (out_tx, out_rx) = sync_channel::<Vec<Output>>(QUEUE_DEPTH);
+            let decoder_options = options.decoder.clone();
+            let pool = pool.clone();
+            let spawn = std::thread::Builder::new().name(format!("netskope-decode-{i}"));
+            workers.push(spawn.spawn_scoped(scope, move || {
+                let mut decoder = Decoder::new(decoder_options);
+                for work in work_rx {
+                    // A closed channel means the output side stopped: its error is reported.
+                    if out_tx.send(work.run(&mut decoder, &pool)).is_err() {
+                        break;
+                    }
+                }
+                decoder.stats().clone()
+            })?);
+            to_workers.push(work_tx);
+            from_workers.push(out_rx);
+        }
+        let spawn = std::thread::Builder::new().name("netskope-output".into());
+        let handing = spawn.spawn_scoped(scope, move || -> Result<()> {
+            for i in 0.. {
+                let Ok(outputs) = from_workers[i % from_workers.len()].recv() else {
+                    return Ok(());
+                };
+                outputs.into_iter().try_for_each(&mut *output)?;
+            }
+            Ok(())
+        })?;
+        let mut next = 0usize;
+        let split = split_all(inputs, options, &pool, progress, &mut |work| {
+            let worker = &to_workers[next % to_workers.len()];
+            next += 1;
+            worker
+                .send(work)
+                .map_err(|_| Error::Io(io::Error::other("a decoding thread stopped")))
+        });
+        drop(to_workers);
+        let mut stats = Stats::default();
+        for worker in workers {
+            match worker.join() {
+                Ok(s) => stats.add(&s),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        match handing.join() {
+            Ok(result) => result?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        stats.add(&split?);
+        Ok(stats)
+    })
+}
+
+/// Cuts every input into [`Work`] for `send`, in input order. Returns the counters of what the
+/// splitter decoded itself (the workers count the blocks).
+fn split_all<'a, I>(
+    inputs: I,
+    options: &ReadOptions,
+    pool: &Pool,
+    progress: &mut dyn FnMut(u64) -> Result<()>,
+    send: &mut dyn FnMut(Work) -> Result<()>,
+) -> Result<Stats>
+where
+    I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
+{
+    let count = Arc::new(AtomicU64::new(0));
+    let limits = &options.decoder.limits;
+    let mut splitter = Splitter::new(
+        options.decoder.clone(),
+        options.effective_block_bytes(),
+        pool.clone(),
+        send,
+    );
+    for input in inputs {
+        let (name, raw) = input?;
+        let (mut reader, _) =
+            decompressed_with_limits(CountingReader::new(raw, count.clone()), limits).map_err(
+                |source| Error::Input {
+                    path: PathBuf::from(&name),
+                    source,
+                },
+            )?;
+        splitter.source(&name, &mut reader, &mut || {
+            progress(count.load(Ordering::Relaxed))
+        })?;
+    }
+    Ok(splitter.stats().clone())
 }
 
 /// Whole lines of one source, to decode on their own.

@@ -8,6 +8,7 @@ use arrow_array::RecordBatch;
 use crate::decoder::{Decoder, DecoderOptions, Stats};
 use crate::error::{Error, Result};
 use crate::input::decompressed_with_limits;
+use crate::pipeline::{decode_readers, Output, ReadOptions};
 use crate::reject::Reject;
 use crate::schema::Table;
 
@@ -44,6 +45,14 @@ impl Tables {
     /// The tables that received rows, in [`Table::ALL`] order.
     pub fn non_empty(&self) -> impl Iterator<Item = Table> + '_ {
         Table::ALL.into_iter().filter(|t| self.num_rows(*t) > 0)
+    }
+
+    /// Adds a piece of decoded output (what [`decode_readers`] hands on), in input order.
+    pub fn add(&mut self, out: Output) {
+        match out {
+            Output::Batch(table, batch) => self.push(table, batch),
+            Output::Rejects(rejects) => self.rejects.extend(rejects),
+        }
     }
 
     fn push(&mut self, table: Table, batch: RecordBatch) {
@@ -141,6 +150,37 @@ pub fn read_all<R: Read + Send>(reader: R, options: DecoderOptions) -> Result<Ta
     }
     t.rejects = batches.decoder.take_rejects();
     t.stats = batches.decoder.stats().clone();
+    Ok(t)
+}
+
+/// Reads readers (each named for rejects and errors; gzip / zstd detected per reader) into
+/// memory like [`read_all`], decoding blocks of whole lines on [`ReadOptions::threads`]
+/// threads. The tables are the same for any number of threads; their batches end with the
+/// blocks ([`ReadOptions::block_bytes`]). `progress` is called with the (compressed) bytes
+/// read so far; its error stops the read.
+///
+/// ```
+/// use netskope_arrow::{read_readers, ReadOptions, Table};
+/// let input: Box<dyn std::io::Read + Send> =
+///     Box::new(&b"{\"type\":\"admin_audit_logs\"}\n{\"type\":\"nspolicy\"}\n"[..]);
+/// let options = ReadOptions { threads: 2, ..Default::default() };
+/// let tables = read_readers([Ok(("inline".to_string(), input))], &options, &mut |_| Ok(())).unwrap();
+/// assert_eq!((tables.num_rows(Table::Audit), tables.num_rows(Table::Application)), (1, 1));
+/// ```
+pub fn read_readers<'a, I>(
+    inputs: I,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(u64) -> Result<()>,
+) -> Result<Tables>
+where
+    I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
+{
+    let mut t = Tables::default();
+    let stats = decode_readers(inputs, options, progress, &mut |out| {
+        t.add(out);
+        Ok(())
+    })?;
+    t.stats = stats;
     Ok(t)
 }
 

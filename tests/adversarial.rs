@@ -18,7 +18,7 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use netskope_arrow::{
     convert_readers, decompressed_with_limits, read_all, ConvertOptions, Decoder, DecoderOptions,
-    Error, Limits, Table, Tables,
+    Error, Limits, ReadOptions, Table, Tables,
 };
 use serde_json::{json, Map, Value};
 
@@ -242,8 +242,11 @@ fn every_corpus_input_converts_to_complete_parquet_files_or_leaves_none() {
     let settings = [(0, 0), (1, 0), (3, 1024)];
     for (threads, block_bytes) in settings {
         convert_corpus(&ConvertOptions {
-            threads,
-            block_bytes,
+            read: ReadOptions {
+                threads,
+                block_bytes,
+                ..ReadOptions::default()
+            },
             ..ConvertOptions::default()
         });
     }
@@ -316,12 +319,15 @@ fn files_have_their_final_name_only_once_complete() {
     let line = b"{\"type\":\"nspolicy\",\"app\":\"Box\"}\n{\"type\":\"admin_audit_logs\"}\nnope\n";
     let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(line.repeat(200_000)));
     let options = ConvertOptions {
-        decoder: DecoderOptions {
-            batch_size: 1000,
+        read: ReadOptions {
+            decoder: DecoderOptions {
+                batch_size: 1000,
+                ..Default::default()
+            },
+            // Many blocks, so that files are written while the input is still being read.
+            block_bytes: 64 << 10,
             ..Default::default()
         },
-        // Many blocks, so that files are written while the input is still being read.
-        block_bytes: 64 << 10,
         ..Default::default()
     };
     let mut seen = Vec::new();
@@ -522,9 +528,12 @@ fn the_ratio_limit_stops_at_the_grace_and_can_be_raised_or_turned_off() {
     let dir = tempfile::tempdir().unwrap();
     let convert = |ratio: u64| {
         let options = ConvertOptions {
-            decoder: DecoderOptions {
-                limits: Limits {
-                    max_decompression_ratio: ratio,
+            read: ReadOptions {
+                decoder: DecoderOptions {
+                    limits: Limits {
+                        max_decompression_ratio: ratio,
+                        ..Default::default()
+                    },
                     ..Default::default()
                 },
                 ..Default::default()

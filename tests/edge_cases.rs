@@ -506,11 +506,13 @@ fn convert_bytes(
     threads: usize,
 ) -> netskope_arrow::Result<netskope_arrow::Summary> {
     let options = netskope_arrow::ConvertOptions {
-        threads,
-        block_bytes: 4096,
-        decoder: DecoderOptions {
-            batch_size: 100,
-            ..Default::default()
+        read: netskope_arrow::ReadOptions {
+            threads,
+            block_bytes: 4096,
+            decoder: DecoderOptions {
+                batch_size: 100,
+                ..Default::default()
+            },
         },
         ..Default::default()
     };
@@ -575,7 +577,10 @@ fn a_failing_input_with_two_threads_leaves_no_files() {
         let reader = Box::new(FailsMidway(std::io::Cursor::new(line.repeat(200_000))))
             as Box<dyn std::io::Read + Send>;
         let options = netskope_arrow::ConvertOptions {
-            threads,
+            read: netskope_arrow::ReadOptions {
+                threads,
+                ..Default::default()
+            },
             ..Default::default()
         };
         let err = netskope_arrow::convert_readers(
@@ -588,5 +593,87 @@ fn a_failing_input_with_two_threads_leaves_no_files() {
         assert_eq!(err.to_string(), "cannot read flaky: connection reset");
         let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
         assert!(left.is_empty(), "threads {threads}: {left:?}");
+    }
+}
+
+fn reader(input: &[u8]) -> netskope_arrow::Result<(String, Box<dyn std::io::Read + Send>)> {
+    Ok((
+        "in".to_string(),
+        Box::new(std::io::Cursor::new(input.to_vec())),
+    ))
+}
+
+#[test]
+fn read_readers_gives_the_tables_of_read_all_for_any_threads_and_blocks() {
+    let mut input = Vec::new();
+    for name in ["tenant-export-v2.ndjson", "tenant-export-v1.ndjson"] {
+        input.extend(std::fs::read(common::repo_path(&format!("samples/{name}"))).unwrap());
+    }
+    let input = input.repeat(30);
+    let decoder = DecoderOptions {
+        batch_size: 7,
+        ..Default::default()
+    };
+    let want = netskope_arrow::read_all(&input[..], decoder.clone()).unwrap();
+    assert_eq!((want.stats.total_rows(), want.stats.rejects), (1260, 90));
+    let key = |r: &netskope_arrow::Reject| (r.line, r.offset, r.error.clone(), r.raw.clone());
+    for (threads, block_bytes) in [(1, 0), (2, 1), (3, 4096), (2, 100_000)] {
+        let options = netskope_arrow::ReadOptions {
+            decoder: decoder.clone(),
+            threads,
+            block_bytes,
+        };
+        let got =
+            netskope_arrow::read_readers([reader(&input)], &options, &mut |_| Ok(())).unwrap();
+        assert_eq!(
+            got.stats, want.stats,
+            "threads {threads}, blocks of {block_bytes}"
+        );
+        let keys = |t: &Tables| t.rejects.iter().map(key).collect::<Vec<_>>();
+        assert_eq!(keys(&got), keys(&want));
+        assert!(got.rejects.iter().all(|r| &*r.source == "in"));
+        for table in Table::ALL {
+            assert_eq!(got.concat(table), want.concat(table), "{table}");
+            assert!(got.batches(table).iter().all(|b| b.num_rows() <= 7));
+        }
+    }
+}
+
+#[test]
+fn decode_readers_stops_at_the_first_error_of_its_output_or_progress() {
+    let input = b"{\"type\":\"nspolicy\"}\n".repeat(50_000); // 1 MB: many blocks of 4 KiB
+    for threads in [1, 2] {
+        let options = netskope_arrow::ReadOptions {
+            threads,
+            block_bytes: 4096,
+            ..Default::default()
+        };
+        let mut seen = 0;
+        let err = netskope_arrow::decode_readers(
+            [reader(&input)],
+            &options,
+            &mut |_| Ok(()),
+            &mut |_| {
+                seen += 1;
+                if seen == 3 {
+                    return Err(netskope_arrow::Error::InvalidArgument("enough".into()));
+                }
+                Ok(())
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            (err.to_string(), seen),
+            ("enough".to_string(), 3),
+            "threads {threads}"
+        );
+        let err = netskope_arrow::decode_readers(
+            [reader(&input)],
+            &options,
+            &mut |_| Err(netskope_arrow::Error::InvalidArgument("stop".into())),
+            &mut |_| Ok(()),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "stop");
     }
 }

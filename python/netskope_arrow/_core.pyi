@@ -155,6 +155,7 @@ def read_ndjson(
     max_line_bytes: Optional[int] = None,
     max_decompression_ratio: Optional[int] = None,
     progress: Optional[Callable[[int], object]] = None,
+    threads: int = 0,
 ) -> Tables: ...
 def iter_batches(
     source: Any,

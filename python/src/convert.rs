@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use netskope_arrow::{
-    convert_readers, Compression, ConvertOptions, OutputFormat, Summary, WriteOptions,
+    convert_readers, Compression, ConvertOptions, OutputFormat, ReadOptions, Summary, WriteOptions,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -145,11 +145,13 @@ pub(crate) fn convert(
         write.row_group_rows = n;
     }
     let options = ConvertOptions {
-        decoder: decoder_options(table, batch_size, max_line_bytes, max_decompression_ratio)?,
+        read: ReadOptions {
+            decoder: decoder_options(table, batch_size, max_line_bytes, max_decompression_ratio)?,
+            threads,
+            ..ReadOptions::default()
+        },
         write,
         overwrite,
-        threads,
-        ..ConvertOptions::default()
     };
     let sources = Sources::extract(source)?;
     let errors: PyErrSlot = sources.errors.clone();

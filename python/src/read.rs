@@ -9,8 +9,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
 use netskope_arrow::{
-    decode_source, decompressed_with_limits, CountingReader, Decoder, Error, Limits, Reject,
-    Result, Tables, CHUNK_SIZE,
+    decode_readers, decompressed_with_limits, CountingReader, Decoder, Error, Limits, Output,
+    ReadOptions, Reject, Result, Tables, CHUNK_SIZE,
 };
 use pyo3::exceptions::{PyStopIteration, PyTypeError};
 use pyo3::prelude::*;
@@ -62,6 +62,18 @@ impl Checks {
         outcome.map_err(|e| self.errors.stash(e))
     }
 
+    /// Lets Python handle signals and reports `read` bytes to the progress callback.
+    fn progress(&self, read: u64) -> Result<()> {
+        let outcome = Python::attach(|py| -> PyResult<()> {
+            py.check_signals()?;
+            if let Some(cb) = &self.progress {
+                cb.call1(py, (read,))?;
+            }
+            Ok(())
+        });
+        outcome.map_err(|e| self.errors.stash(e))
+    }
+
     /// Counts and decompresses one input, under the decompression-ratio limit.
     fn wrap<'a>(
         &self,
@@ -78,9 +90,9 @@ impl Checks {
     }
 }
 
-/// Reads every source into memory.
+/// Reads every source into memory, decoding blocks of whole lines on `threads` threads.
 #[pyfunction]
-#[pyo3(signature = (source, *, table=None, batch_size=8192, strict=false, max_line_bytes=None, max_decompression_ratio=None, progress=None))]
+#[pyo3(signature = (source, *, table=None, batch_size=8192, strict=false, max_line_bytes=None, max_decompression_ratio=None, progress=None, threads=0))]
 #[allow(clippy::too_many_arguments)] // keyword-only options of the Python function
 pub(crate) fn read_ndjson(
     py: Python<'_>,
@@ -91,25 +103,40 @@ pub(crate) fn read_ndjson(
     max_line_bytes: Option<usize>,
     max_decompression_ratio: Option<u64>,
     progress: Option<Py<PyAny>>,
+    threads: usize,
 ) -> PyResult<PyTables> {
-    let options = decoder_options(table, batch_size, max_line_bytes, max_decompression_ratio)?;
-    let mut sources = Sources::extract(source)?;
+    let options = ReadOptions {
+        decoder: decoder_options(table, batch_size, max_line_bytes, max_decompression_ratio)?,
+        threads,
+        ..ReadOptions::default()
+    };
+    let sources = Sources::extract(source)?;
     let errors = sources.errors.clone();
     let checks = Checks::new(strict, progress, errors.clone());
+    // With `strict`, the first reject stops the read (on the thread handing on the output,
+    // which cannot raise a Python exception itself).
+    let mut first_reject: Option<Reject> = None;
     let result = py.detach(|| -> Result<Tables> {
-        let mut decoder = Decoder::new(options);
-        while let Some(next) = sources.next_reader() {
-            let (name, raw) = next?;
-            let limits = decoder.options().limits.clone();
-            let mut reader = checks.wrap(raw, &name, &limits)?;
-            decode_source(&mut decoder, &name, &mut reader, &mut |d| {
-                checks.after_chunk(d)
-            })?;
-        }
-        decoder.finish();
-        checks.after_chunk(&mut decoder)?;
-        Ok(Tables::from_decoder(decoder))
+        let mut tables = Tables::default();
+        let stats = decode_readers(
+            sources,
+            &options,
+            &mut |read| checks.progress(read),
+            &mut |out| {
+                if let (true, Output::Rejects(rejects)) = (strict, &out) {
+                    first_reject = rejects.first().cloned();
+                    return Err(Error::InvalidArgument("strict: a line was rejected".into()));
+                }
+                tables.add(out);
+                Ok(())
+            },
+        )?;
+        tables.stats = stats;
+        Ok(tables)
     });
+    if let Some(r) = &first_reject {
+        return Err(parse_error(py, r));
+    }
     result.map(PyTables::new).map_err(|e| errors.raise_for(e))
 }
 

@@ -167,3 +167,37 @@ def test_arrow_export_is_zero_copy_and_repeatable():
     assert first.equals(again)
     assert t.num_rows == len(t) == 1 and t.num_columns == len(t.column_names) == 471
     assert repr(t) == "netskope_arrow.Table netskope_alerts (1 rows x 471 columns)"
+
+
+def test_threads_give_the_same_tables(tmp_path, v1_bytes):
+    v2 = (SAMPLES / "tenant-export-v2.ndjson").read_bytes()
+    path = tmp_path / "big.ndjson"
+    path.write_bytes((v2 + v1_bytes) * 700)  # ~26 MB: four blocks of 8 MiB
+    runs = {n: na.read_ndjson(path, threads=n) for n in (1, 2, 3)}
+    one = runs[1]
+    assert one.stats["rejects"] == 3 * 700
+    lines = one.rejects.to_pyarrow().column("line").to_pylist()
+    per_copy = v2.count(b"\n") + v1_bytes.count(b"\n")
+    first = v2.count(b"\n")
+    assert lines[:3] == [first + n for n in V1_REJECT_LINES]
+    assert lines[-3:] == [699 * per_copy + first + n for n in V1_REJECT_LINES]
+    for n in (2, 3):
+        t = runs[n]
+        assert t.stats == one.stats and t.counts == one.counts
+        assert t.rejects.to_pyarrow().equals(one.rejects.to_pyarrow())
+        for name in na.TABLES:
+            assert t[name].to_pyarrow().equals(one[name].to_pyarrow()), (n, name)
+    # Batches end with the 8 MiB blocks: more than one per table, none over batch_size.
+    batches = one["application"].to_pyarrow().to_batches()
+    assert len(batches) >= 4 and max(b.num_rows for b in batches) <= 8192
+
+
+def test_strict_stops_at_the_first_reject_in_any_block(tmp_path):
+    good = b'{"type":"nspolicy","app":"Box","note":"' + b"x" * 200 + b'"}\n'
+    path = tmp_path / "late-reject.ndjson"
+    path.write_bytes(good * 100_000 + b"{oops\n" + good * 10 + b"[]\n")  # the bad line is in block 3
+    for threads in (1, 2):
+        with pytest.raises(na.ParseError) as e:
+            na.read_ndjson(path, strict=True, threads=threads)
+        assert (e.value.line, e.value.offset) == (100_001, 100_000 * len(good)), threads
+        assert e.value.reason == "expected a quoted object key, found 'o' (at byte 1 of the line)"

@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use netskope_arrow::{
     columns, convert_files, schema_json, Compression, ConvertOptions, DecoderOptions, Limits,
-    OutputFormat, Summary, Table, WriteOptions,
+    OutputFormat, ReadOptions, Summary, Table, WriteOptions,
 };
 
 /// Convert Netskope security logs (REST API v1 / v2 dataexport NDJSON) into typed Parquet or
@@ -152,15 +152,17 @@ fn convert(a: ConvertArgs) -> CliResult {
         ));
     }
     let options = ConvertOptions {
-        threads: a.threads,
-        block_bytes: a.block_bytes,
-        decoder: DecoderOptions {
-            batch_size: a.batch_size,
-            table,
-            limits: Limits {
-                max_line_bytes: a.max_line_bytes,
-                max_decompression_ratio: a.max_decompression_ratio,
-                ..Limits::default()
+        read: ReadOptions {
+            threads: a.threads,
+            block_bytes: a.block_bytes,
+            decoder: DecoderOptions {
+                batch_size: a.batch_size,
+                table,
+                limits: Limits {
+                    max_line_bytes: a.max_line_bytes,
+                    max_decompression_ratio: a.max_decompression_ratio,
+                    ..Limits::default()
+                },
             },
         },
         write: WriteOptions {
