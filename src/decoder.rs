@@ -97,8 +97,9 @@ struct Row {
     entries: Vec<Entry>,
     keep: Vec<bool>,
     global: Vec<u32>,
-    /// Global field ids of the previous record's keys, by position.
-    previous: Vec<u32>,
+    /// Per global field id, and at the end for the start of a record: the field that followed
+    /// it the last time (`NO_FIELD` when none yet).
+    next_field: Vec<u32>,
     /// Per global field id: (generation, entry index).
     slots: Vec<(u32, u32)>,
     generation: u32,
@@ -167,7 +168,7 @@ impl Decoder {
                 entries: Vec::new(),
                 keep: Vec::new(),
                 global: Vec::new(),
-                previous: Vec::new(),
+                next_field: vec![NO_FIELD; reg.field_names.len() + 1],
                 slots: vec![(0, 0); reg.field_names.len()],
                 generation: 0,
                 scratch: Scratch {
@@ -593,23 +594,29 @@ impl Decoder {
         row.keep.clear();
         row.keep.resize(entries.len(), false);
         row.global.clear();
+        // Records of one kind repeat their key order, and exports interleave a few kinds:
+        // try the field that followed the previous known key last time before hashing the key.
+        let mut before = reg.field_names.len();
         for (i, e) in entries.iter().enumerate() {
-            // Records of one export mostly repeat the previous record's key order: try the
-            // field seen at this position last time before hashing the key.
-            let predicted = row.previous.get(i).copied().filter(|&g| {
-                g != NO_FIELD
-                    && !e.key.escaped
-                    && reg.field_names[g as usize].as_bytes() == e.key.bytes(line)
-            });
+            let guess = row.next_field[before];
+            let predicted = (guess != NO_FIELD
+                && !e.key.escaped
+                && reg.field_names[guess as usize].as_bytes() == e.key.bytes(line))
+            .then_some(guess as u16);
             let g = match predicted {
-                Some(g) => Some(g as u16),
+                Some(g) => Some(g),
                 None => {
                     let key = str_of(&e.key, line, &mut row.key_scratch);
-                    reg.global_id(key.as_bytes())
+                    let g = reg.global_id(key.as_bytes());
+                    if let Some(g) = g {
+                        row.next_field[before] = u32::from(g);
+                    }
+                    g
                 }
             };
             match g {
                 Some(g) => {
+                    before = g as usize;
                     row.global.push(g as u32);
                     let slot = &mut row.slots[g as usize];
                     if slot.0 == gen {
@@ -624,8 +631,7 @@ impl Decoder {
                 }
             }
         }
-        std::mem::swap(&mut row.previous, &mut row.global);
-        let global = &row.previous;
+        let global = &row.global;
         let slot_of = |g: u16| -> Option<u32> {
             let s = row.slots[g as usize];
             (s.0 == gen).then_some(s.1)
