@@ -38,8 +38,9 @@ PY = {
     "duckdb": """
 import duckdb, sys, json
 con = duckdb.connect()
-con.execute(f"COPY (SELECT * FROM read_json('{sys.argv[1]}', format='newline_delimited', ignore_errors=true)) TO '{sys.argv[2]}/out.parquet' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)")
-print(json.dumps({"rows": con.execute(f"SELECT count(*) FROM '{sys.argv[2]}/out.parquet'").fetchone()[0]}))
+# COPY returns the number of rows written: no second pass over the output.
+rows = con.execute(f"COPY (SELECT * FROM read_json('{sys.argv[1]}', format='newline_delimited', ignore_errors=true)) TO '{sys.argv[2]}/out.parquet' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)").fetchone()[0]
+print(json.dumps({"rows": rows}))
 """,
     "polars": """
 import polars as pl, sys, json
