@@ -502,15 +502,7 @@ impl<'a> Splitter<'a> {
         self.fallback.push(head);
         self.fallback.push(rest);
         let mut chunk = Buf::default();
-        loop {
-            chunk.clear();
-            let n = chunk
-                .read_from(reader)
-                .map_err(|e| read_error(&at.source, e))?;
-            after_read()?;
-            if n == 0 {
-                break;
-            }
+        while next_chunk(&mut chunk, reader, &at.source, after_read)? {
             self.fallback.push(chunk.bytes());
             self.send_fallback_output()?;
         }
@@ -532,12 +524,7 @@ impl<'a> Splitter<'a> {
         self.fallback.push(buf);
         let mut chunk = Buf::default();
         let rest = loop {
-            chunk.clear();
-            let n = chunk
-                .read_from(reader)
-                .map_err(|e| read_error(&at.source, e))?;
-            after_read()?;
-            if n == 0 {
+            if !next_chunk(&mut chunk, reader, &at.source, after_read)? {
                 break None;
             }
             let bytes = chunk.bytes();
@@ -562,6 +549,20 @@ impl<'a> Splitter<'a> {
         }
         (self.send)(Work::Decoded(out))
     }
+}
+
+/// Reads the next chunk of `reader` into `chunk` (emptied first) and runs `after_read`;
+/// false at the end of the input.
+fn next_chunk(
+    chunk: &mut Buf,
+    reader: &mut dyn Read,
+    name: &str,
+    after_read: &mut dyn FnMut() -> Result<()>,
+) -> Result<bool> {
+    chunk.clear();
+    let n = chunk.read_from(reader).map_err(|e| read_error(name, e))?;
+    after_read()?;
+    Ok(n > 0)
 }
 
 /// Looks for the source's first non-blank line in `block` (whole lines, the last one possibly
@@ -695,6 +696,23 @@ mod tests {
         }
     }
 
+    /// Options with small limits, so that short test lines are over them.
+    fn tight(
+        max_line_bytes: usize,
+        max_reject_raw_bytes: usize,
+        batch_size: usize,
+    ) -> DecoderOptions {
+        DecoderOptions {
+            limits: Limits {
+                max_line_bytes,
+                max_reject_raw_bytes,
+                ..Limits::default()
+            },
+            batch_size,
+            ..Default::default()
+        }
+    }
+
     fn repo_file(path: &str) -> Vec<u8> {
         std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
     }
@@ -739,15 +757,7 @@ mod tests {
 
     #[test]
     fn blocks_keep_documents_long_lines_and_first_lines_as_one_decoder_does() {
-        let small = DecoderOptions {
-            limits: Limits {
-                max_line_bytes: 40,
-                max_reject_raw_bytes: 16,
-                ..Limits::default()
-            },
-            batch_size: 2,
-            ..Default::default()
-        };
+        let small = tight(40, 16, 2);
         let rec = "{\"type\":\"nspolicy\",\"app\":\"Box\"}";
         let long = format!("{{\"type\":\"nspolicy\",\"app\":\"{}\"}}", "x".repeat(100));
         let cases: Vec<String> = vec![
@@ -797,15 +807,7 @@ mod tests {
             "{\"type\":\"nspolicy\",\"app\":\"a very long application name over the limit\"}",
             "{\"type\":\"nspolicy\"",
         ];
-        let options = DecoderOptions {
-            limits: Limits {
-                max_line_bytes: 60,
-                max_reject_raw_bytes: 20,
-                ..Limits::default()
-            },
-            batch_size: 4,
-            ..Default::default()
-        };
+        let options = tight(60, 20, 4);
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = move |n: usize| {
             seed ^= seed << 13;
