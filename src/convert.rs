@@ -2,19 +2,25 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::time::{Duration, Instant};
 
 use crate::decoder::Stats;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::input::{check_input, open_raw};
 use crate::pipeline::{decode_readers, Output, ReadOptions};
 use crate::schema::Table;
-use crate::write::{DirectoryWriter, WriteOptions};
+use crate::write::{DirectoryWriter, TableFile, WriteOptions};
+use arrow_array::RecordBatch;
+
+/// Batches waiting for each table's encoding thread.
+const TABLE_QUEUE_DEPTH: usize = 2;
 
 /// Options of [`convert_files`] and [`convert_readers`].
 #[derive(Debug, Clone, Default)]
 pub struct ConvertOptions {
-    /// How the inputs are read: decoding options, threads, block size.
+    /// How the inputs are read: decoding options, threads, block size. With two threads or
+    /// more, each table's file is also encoded on a thread of its own.
     pub read: ReadOptions,
     /// Output format and Parquet settings.
     pub write: WriteOptions,
@@ -119,20 +125,68 @@ where
     let started = Instant::now();
     let mut sink = DirectoryWriter::create(out_dir, options.write.clone(), options.overwrite)?;
     let mut bytes_read = 0;
-    let decoded = decode_readers(
-        inputs,
-        &options.read,
-        &mut |read| {
-            bytes_read = read;
-            progress(read)
-        },
-        &mut |out| match out {
+    let mut progress = |read| {
+        bytes_read = read;
+        progress(read)
+    };
+    let stats = if options.read.effective_threads() < 2 {
+        decode_readers(inputs, &options.read, &mut progress, &mut |out| match out {
             Output::Batch(table, batch) => sink.write(table, &batch),
             Output::Rejects(rejects) => sink.write_rejects(&rejects),
-        },
-    );
+        })
+    } else {
+        // Each table is encoded on a thread of its own, so that encoding is not one thread
+        // that the decoders wait for; every file still gets its batches in input order.
+        std::thread::scope(|scope| {
+            let mut to_tables: Vec<Option<SyncSender<RecordBatch>>> =
+                (0..Table::ALL.len()).map(|_| None).collect();
+            let mut encoders = Vec::new();
+            let decoded = decode_readers(inputs, &options.read, &mut progress, &mut |out| {
+                let (table, batch) = match out {
+                    Output::Batch(table, batch) => (table, batch),
+                    Output::Rejects(rejects) => return sink.write_rejects(&rejects),
+                };
+                let slot = &mut to_tables[table.index()];
+                if slot.is_none() {
+                    let mut file = sink.take_table(table)?;
+                    let (tx, rx) = sync_channel::<RecordBatch>(TABLE_QUEUE_DEPTH);
+                    let name = format!("netskope-encode-{}", table.name());
+                    let spawn = std::thread::Builder::new().name(name);
+                    encoders.push((
+                        table,
+                        spawn.spawn_scoped(scope, move || -> Result<TableFile> {
+                            for batch in rx {
+                                file.write(&batch)?;
+                            }
+                            Ok(file)
+                        })?,
+                    ));
+                    *slot = Some(tx);
+                }
+                let tx = slot.as_ref().expect("set above");
+                // A closed channel means the encoder failed: its error is reported below.
+                tx.send(batch)
+                    .map_err(|_| Error::Io(std::io::Error::other("an encoding thread stopped")))
+            });
+            drop(to_tables);
+            let mut first_error = None;
+            for (table, encoder) in encoders {
+                match encoder.join() {
+                    Ok(Ok(file)) => sink.put_table(table, file),
+                    Ok(Err(e)) => {
+                        first_error.get_or_insert(e);
+                    }
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            match first_error {
+                Some(e) => Err(e),
+                None => decoded,
+            }
+        })
+    };
     // On an error the sink is dropped unfinished, which removes its temporary files.
-    let stats = decoded?;
+    let stats = stats?;
     Ok(Summary {
         stats,
         outputs: sink.finish()?,

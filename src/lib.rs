@@ -29,7 +29,8 @@
 //! over [`Decoder`]. The decoder and the writers run on the caller's thread; only
 //! [`decode_readers`] and the functions built on it ([`read_readers`], [`convert_readers`],
 //! [`convert_files`]) start threads: they cut the input into blocks of whole lines, decode the
-//! blocks on every core and hand the output on in input order ([`ReadOptions::threads`]).
+//! blocks on every core and hand the output on in input order ([`ReadOptions::threads`]); the
+//! convert functions also encode each table on a thread of its own.
 #![warn(missing_docs)]
 
 mod builder;

@@ -315,10 +315,19 @@ impl<W: Write + Send> TableWriter<W> {
     }
 }
 
-struct OpenFile {
+/// The file of one table of a [`DirectoryWriter`], taken out to be written on another thread
+/// ([`DirectoryWriter::take_table`]) and put back before the directory is finished.
+pub struct TableFile {
     writer: TableWriter<BufWriter<File>>,
     tmp: PathBuf,
     path: PathBuf,
+}
+
+impl TableFile {
+    /// Writes one batch of the table.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.writer.write(batch)
+    }
 }
 
 /// Writes every table to `DIR/<table>.<ext>` and rejects to `DIR/rejects.ndjson`.
@@ -330,7 +339,7 @@ struct OpenFile {
 pub struct DirectoryWriter {
     dir: PathBuf,
     options: WriteOptions,
-    files: Vec<Option<OpenFile>>,
+    files: Vec<Option<TableFile>>,
     rejects: Option<(BufWriter<File>, PathBuf, PathBuf)>,
     /// Temporary files not yet renamed into place.
     partial: Vec<PathBuf>,
@@ -393,14 +402,33 @@ impl DirectoryWriter {
 
     /// Writes one batch of `table`.
     pub fn write(&mut self, table: Table, batch: &RecordBatch) -> Result<()> {
+        self.open(table)?;
+        let f = self.files[table.index()].as_mut().expect("opened above");
+        f.writer.write(batch)
+    }
+
+    fn open(&mut self, table: Table) -> Result<()> {
         if self.files[table.index()].is_none() {
             let name = format!("{}.{}", table.name(), self.options.format.extension());
             let (out, tmp, path) = self.create_file(&name)?;
             let writer = TableWriter::new(out, table, &self.options)?;
-            self.files[table.index()] = Some(OpenFile { writer, tmp, path });
+            self.files[table.index()] = Some(TableFile { writer, tmp, path });
         }
-        let f = self.files[table.index()].as_mut().expect("opened above");
-        f.writer.write(batch)
+        Ok(())
+    }
+
+    /// Takes the file of `table` out (creating it when needed), to write it on another thread.
+    /// Put it back with [`DirectoryWriter::put_table`] before [`DirectoryWriter::finish`]; a
+    /// file that is not put back is left unfinished, and its temporary file is removed when
+    /// the writer is dropped.
+    pub fn take_table(&mut self, table: Table) -> Result<TableFile> {
+        self.open(table)?;
+        Ok(self.files[table.index()].take().expect("opened above"))
+    }
+
+    /// Puts back a file taken with [`DirectoryWriter::take_table`].
+    pub fn put_table(&mut self, table: Table, file: TableFile) {
+        self.files[table.index()] = Some(file);
     }
 
     /// Appends rejects to `rejects.ndjson`, one JSON object per line.
