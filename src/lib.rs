@@ -71,6 +71,6 @@ pub use schema::{
     SRC_TIME_LOCAL_COLUMN, UTC,
 };
 pub use write::{
-    is_high_cardinality, Compression, DirectoryWriter, OutputFormat, TableWriter, WriteOptions,
-    REJECTS_FILE,
+    is_high_cardinality, Compression, DirectoryWriter, OutputFormat, TableFile, TableWriter,
+    WriteOptions, REJECTS_FILE,
 };
