@@ -1,6 +1,7 @@
-//! The block pipeline behind the convert functions: each source is cut into blocks at line
-//! boundaries, blocks are decoded independently (on worker threads when there are several),
-//! and their batches and rejects come back in input order.
+//! The block pipeline behind [`decode_readers`] (and so `read_readers` and the convert
+//! functions): each source is cut into blocks at line boundaries, blocks are decoded
+//! independently (on worker threads when there are several), and their batches and rejects
+//! come back in input order.
 //!
 //! Cutting is deterministic (it depends on the bytes, not on how reads return them) and every
 //! block is flushed into its own batches, so the output is the same whatever the number of
@@ -28,15 +29,15 @@ use crate::read::{read_error, CHUNK_SIZE};
 use crate::reject::Reject;
 use crate::schema::Table;
 
-/// Input bytes per block by default. Large enough that per-batch costs stay small (4 MiB
-/// blocks convert about 15% slower), small enough that the blocks in flight stay a small
-/// share of the memory (16 MiB blocks add about 90 MiB at two threads).
-pub(crate) const BLOCK_BYTES: usize = 8 << 20;
+/// Input bytes per block by default. The Parquet writer pays per batch and column, so larger
+/// blocks convert faster (16 MiB blocks about 4%), but the blocks in flight cost memory (16 MiB
+/// blocks add about 90 MiB at two threads).
+const BLOCK_BYTES: usize = 8 << 20;
 
 /// A byte buffer whose storage stays initialized when it is cleared and reused, so refilling
 /// it neither zeroes memory nor faults in fresh pages.
 #[derive(Default)]
-pub(crate) struct Buf {
+struct Buf {
     data: Vec<u8>,
     len: usize,
 }
@@ -86,7 +87,7 @@ impl Buf {
 
 /// Block buffers returned by the decoders for the splitter to fill again.
 #[derive(Clone, Default)]
-pub(crate) struct Pool(Arc<Mutex<Vec<Buf>>>);
+struct Pool(Arc<Mutex<Vec<Buf>>>);
 
 /// Buffers kept in a [`Pool`]; more are freed.
 const POOL_SIZE: usize = 16;
@@ -311,7 +312,7 @@ where
 }
 
 /// Whole lines of one source, to decode on their own.
-pub(crate) struct Block {
+struct Block {
     source: Arc<str>,
     /// Lines of the source before this block.
     line: u64,
@@ -323,8 +324,8 @@ pub(crate) struct Block {
 }
 
 /// What the splitter hands on, in input order.
-pub(crate) enum Work {
-    /// A block for a worker's decoder ([`decode_block`]).
+enum Work {
+    /// A block for a worker's decoder ([`Work::run`]).
     Decode(Block),
     /// Output the fallback decoder already produced.
     Decoded(Vec<Output>),
@@ -334,7 +335,7 @@ impl Work {
     /// The output of this piece of work, decoding a block with `decoder` (the decoder must
     /// be at a line boundary, as after a previous block). The block's buffer goes back to
     /// `pool`.
-    pub(crate) fn run(self, decoder: &mut Decoder, pool: &Pool) -> Vec<Output> {
+    fn run(self, decoder: &mut Decoder, pool: &Pool) -> Vec<Output> {
         match self {
             Work::Decode(block) => {
                 decoder.resume_source(&block.source, block.line, block.offset, block.started);
@@ -362,7 +363,7 @@ pub(crate) fn drain(decoder: &mut Decoder) -> Vec<Output> {
 }
 
 /// Cuts sources into [`Work`], decoding what cannot be cut with its own fallback decoder.
-pub(crate) struct Splitter<'a> {
+struct Splitter<'a> {
     fallback: Decoder,
     block_size: usize,
     pool: Pool,
@@ -380,7 +381,7 @@ struct Cursor {
 impl<'a> Splitter<'a> {
     /// A splitter cutting blocks of about `block_size` bytes and handing them to `send`, in
     /// input order, with buffers from `pool`.
-    pub(crate) fn new(
+    fn new(
         options: DecoderOptions,
         block_size: usize,
         pool: Pool,
@@ -395,13 +396,13 @@ impl<'a> Splitter<'a> {
     }
 
     /// Counters of the fallback decoder (the workers count the blocks).
-    pub(crate) fn stats(&self) -> &Stats {
+    fn stats(&self) -> &Stats {
         self.fallback.stats()
     }
 
     /// Reads one (decompressed) source to its end. `after_read` runs after every read (for
     /// progress and cancellation; its error stops the source).
-    pub(crate) fn source(
+    fn source(
         &mut self,
         name: &str,
         reader: &mut dyn Read,
@@ -421,8 +422,7 @@ impl<'a> Splitter<'a> {
         let mut eof = false;
         loop {
             while buf.len() < want && !eof {
-                eof = buf.read_from(reader).map_err(|e| read_error(name, e))? == 0;
-                after_read()?;
+                eof = !read_more(&mut buf, reader, name, after_read)?;
             }
             if buf.is_empty() {
                 return Ok(());
@@ -502,8 +502,9 @@ impl<'a> Splitter<'a> {
         self.fallback.push(head);
         self.fallback.push(rest);
         let mut chunk = Buf::default();
-        while next_chunk(&mut chunk, reader, &at.source, after_read)? {
+        while read_more(&mut chunk, reader, &at.source, after_read)? {
             self.fallback.push(chunk.bytes());
+            chunk.clear();
             self.send_fallback_output()?;
         }
         self.fallback.finish();
@@ -524,7 +525,8 @@ impl<'a> Splitter<'a> {
         self.fallback.push(buf);
         let mut chunk = Buf::default();
         let rest = loop {
-            if !next_chunk(&mut chunk, reader, &at.source, after_read)? {
+            chunk.clear();
+            if !read_more(&mut chunk, reader, &at.source, after_read)? {
                 break None;
             }
             let bytes = chunk.bytes();
@@ -551,16 +553,15 @@ impl<'a> Splitter<'a> {
     }
 }
 
-/// Reads the next chunk of `reader` into `chunk` (emptied first) and runs `after_read`;
-/// false at the end of the input.
-fn next_chunk(
-    chunk: &mut Buf,
+/// Reads up to [`CHUNK_SIZE`] more bytes of `reader` (named `name` in errors) onto the end of
+/// `buf` and runs `after_read`; false at the end of the input.
+fn read_more(
+    buf: &mut Buf,
     reader: &mut dyn Read,
     name: &str,
     after_read: &mut dyn FnMut() -> Result<()>,
 ) -> Result<bool> {
-    chunk.clear();
-    let n = chunk.read_from(reader).map_err(|e| read_error(name, e))?;
+    let n = buf.read_from(reader).map_err(|e| read_error(name, e))?;
     after_read()?;
     Ok(n > 0)
 }

@@ -8,7 +8,7 @@ use arrow_array::RecordBatch;
 use crate::decoder::{Decoder, DecoderOptions, Stats};
 use crate::error::{Error, Result};
 use crate::input::decompressed_with_limits;
-use crate::pipeline::{decode_readers, Output, ReadOptions};
+use crate::pipeline::{decode_readers, drain, Output, ReadOptions};
 use crate::reject::Reject;
 use crate::schema::Table;
 
@@ -66,10 +66,7 @@ impl Tables {
     pub fn from_decoder(mut decoder: Decoder) -> Self {
         decoder.finish();
         let mut t = Tables::default();
-        while let Some((table, batch)) = decoder.next_batch() {
-            t.push(table, batch);
-        }
-        t.rejects = decoder.take_rejects();
+        drain(&mut decoder).into_iter().for_each(|out| t.add(out));
         t.stats = decoder.stats().clone();
         t
     }

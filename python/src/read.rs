@@ -44,22 +44,13 @@ impl Checks {
     /// Runs after each chunk (and at the end): takes the GIL briefly to let Python handle
     /// signals and report progress; in strict mode the first reject stops the read.
     fn after_chunk(&self, decoder: &mut Decoder) -> Result<()> {
-        let first_reject: Option<Reject> = if self.strict && decoder.stats().rejects > 0 {
-            decoder.take_rejects().into_iter().next()
-        } else {
-            None
-        };
-        let outcome = Python::attach(|py| -> PyResult<()> {
-            if let Some(r) = &first_reject {
-                return Err(parse_error(py, r));
+        if self.strict && decoder.stats().rejects > 0 {
+            if let Some(r) = decoder.take_rejects().into_iter().next() {
+                let err = Python::attach(|py| parse_error(py, &r));
+                return Err(self.errors.stash(err));
             }
-            py.check_signals()?;
-            if let Some(cb) = &self.progress {
-                cb.call1(py, (self.count.load(Ordering::Relaxed),))?;
-            }
-            Ok(())
-        });
-        outcome.map_err(|e| self.errors.stash(e))
+        }
+        self.progress(self.count.load(Ordering::Relaxed))
     }
 
     /// Lets Python handle signals and reports `read` bytes to the progress callback.
