@@ -163,8 +163,9 @@ pub struct WriteOptions {
     /// Most rows in one Parquet row group (default 1,048,576).
     pub row_group_rows: usize,
     /// A Parquet row group is closed once its encoded size passes this many bytes
-    /// (default 32 MiB); this bounds the writer's memory per table, which holds a row group's
-    /// pages until it is closed.
+    /// (default 24 MiB); this bounds the writer's memory per table, which holds a row group's
+    /// pages, and the open page of each column, until it is closed. On the mixed benchmark
+    /// corpus, 32 MiB made files 1% smaller for 9% more peak memory; 16 MiB, 2.4% larger.
     pub row_group_bytes: usize,
 }
 
@@ -174,7 +175,7 @@ impl Default for WriteOptions {
             format: OutputFormat::Parquet,
             compression: Compression::default(),
             row_group_rows: 1 << 20,
-            row_group_bytes: 32 << 20,
+            row_group_bytes: 24 << 20,
         }
     }
 }
@@ -212,6 +213,12 @@ impl WriteOptions {
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_max_row_group_row_count(Some(self.row_group_rows.max(1)))
             .set_max_row_group_bytes(Some(self.row_group_bytes.max(1)))
+            // Pages close at `DEFAULT_PAGE_SIZE` (1 MiB) of data, not after 20,000 rows: with a
+            // row limit, each of a wide table's ~700 mostly empty columns compresses a page
+            // mid-row-group and keeps a zstd context of its own alive (~150 KiB each; 150 MiB
+            // at the peak). Without it those columns are compressed one at a time as the row
+            // group closes, and their single page per row group also makes files smaller.
+            .set_data_page_row_count_limit(self.row_group_rows.max(1))
             .set_created_by(concat!("netskope-arrow ", env!("CARGO_PKG_VERSION")).to_string()))
     }
 }

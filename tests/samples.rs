@@ -347,3 +347,52 @@ fn forced_table_overrides_routing() {
     assert_eq!(t.num_rows(Table::Application), 30);
     assert_eq!(t.stats.total_rows(), 30);
 }
+
+/// Pages close at 1 MiB of data, never after a number of rows: an empty or small column has one
+/// page per row group (a row limit would make every column of a wide table compress pages
+/// mid-row-group, each with a zstd context of its own), while a large column is still cut.
+#[test]
+fn parquet_pages_close_on_size_not_rows() {
+    let rows = 50_000;
+    let mut input = Vec::new();
+    for i in 0..rows {
+        input.extend_from_slice(
+            format!(
+                "{{\"type\":\"admin_audit_logs\",\"timestamp\":{},\"user\":\"u{}\",\"_id\":\"{:040x}\"}}\n",
+                1_700_000_000 + i,
+                i % 7,
+                i as u128 * 0x9e37_79b9_7f4a_7c15
+            )
+            .as_bytes(),
+        );
+    }
+    let tables = read_all(&input[..], Default::default()).unwrap();
+    let mut w = TableWriter::new(Vec::new(), Table::Audit, &WriteOptions::default()).unwrap();
+    for batch in tables.batches(Table::Audit) {
+        w.write(batch).unwrap();
+    }
+    let bytes = bytes::Bytes::from(w.finish().unwrap());
+    let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new()
+        .with_page_index_policy(parquet::file::metadata::PageIndexPolicy::Required);
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new_with_options(
+            bytes, options,
+        )
+        .unwrap();
+    let meta = reader.metadata();
+    assert_eq!(meta.num_row_groups(), 1);
+    assert_eq!(meta.row_group(0).num_rows(), rows as i64);
+    let offsets = &meta.offset_index().expect("page index written")[0];
+    let schema = meta.file_metadata().schema_descr();
+    let pages: Vec<(String, usize)> = (0..schema.num_columns())
+        .map(|c| {
+            let name = schema.column(c).path().string();
+            (name, offsets[c].page_locations().len())
+        })
+        .collect();
+    for (name, n) in &pages {
+        // `_id`: 50,000 distinct 40-byte strings, 2 MB plain: cut at 1 MiB into 2 or 3 pages.
+        let expected = if name == "_id" { 2..=3 } else { 1..=1 };
+        assert!(expected.contains(n), "{name}: {n} pages ({pages:?})");
+    }
+}

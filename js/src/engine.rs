@@ -67,7 +67,7 @@ impl Default for EngineOptions {
             format: Format::Ipc,
             max_rejects: 10_000,
             preview_rows: 0,
-            row_group_bytes: 32 << 20,
+            row_group_bytes: netskope_arrow::WriteOptions::default().row_group_bytes,
         }
     }
 }

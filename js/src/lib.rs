@@ -183,7 +183,7 @@ pub fn convert(
 /// the rejected lines and counters: `toParquet(input, opts)` is
 /// `convert(input, { ...opts, format: "parquet" })`.
 ///
-/// The files carry page statistics and row groups of at most 1M rows / 32 MiB, and read back
+/// The files carry page statistics and row groups of at most 1M rows / 24 MiB, and read back
 /// with pyarrow, DuckDB, polars or Spark.
 ///
 /// @throws {Error} as {@link convert}.
