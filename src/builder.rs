@@ -82,6 +82,31 @@ impl ColumnBuilder {
         }
     }
 
+    /// Bytes of string data appended since the last `finish` (string columns only).
+    fn value_bytes(&self) -> usize {
+        match self {
+            ColumnBuilder::Str(b) => b.values_slice().len(),
+            _ => 0,
+        }
+    }
+
+    /// Gives a finished builder (left empty, without capacity) room for `rows` rows and
+    /// `bytes` bytes of string data, so that the next batch grows no buffer (growing them from
+    /// nothing cost a realloc and a copy per doubling). Lists and structs keep growing.
+    fn reserve(&mut self, rows: usize, bytes: usize) {
+        match self {
+            ColumnBuilder::Str(b) => *b = StringBuilder::with_capacity(rows, bytes),
+            ColumnBuilder::I64(b) => *b = Int64Builder::with_capacity(rows),
+            ColumnBuilder::F64(b) => *b = Float64Builder::with_capacity(rows),
+            ColumnBuilder::Bool(b) => *b = BooleanBuilder::with_capacity(rows),
+            ColumnBuilder::Ts(b) => {
+                *b = TimestampMillisecondBuilder::with_capacity(rows).with_timezone(UTC)
+            }
+            ColumnBuilder::LocalTs(b) => *b = TimestampMillisecondBuilder::with_capacity(rows),
+            ColumnBuilder::List(_) | ColumnBuilder::Support(_) => {}
+        }
+    }
+
     fn finish(&mut self) -> ArrayRef {
         match self {
             ColumnBuilder::Str(b) => Arc::new(b.finish()),
@@ -191,10 +216,14 @@ pub(crate) struct TableBuilder {
     src_time_local: Option<(usize, usize)>,
     extra: StringBuilder,
     rows: usize,
+    /// Rows a full batch has: the builders of the next batch are sized for it.
+    batch_rows: usize,
 }
 
 impl TableBuilder {
-    pub fn new(table: Table, capacity: usize) -> Self {
+    /// Builders for `table`, with room for `capacity` rows in the first batch and for
+    /// `batch_rows` rows in later ones (string data sized from the batch before).
+    pub fn new(table: Table, capacity: usize, batch_rows: usize) -> Self {
         let def = &registry().tables[table.index()];
         let columns = def
             .columns
@@ -215,6 +244,7 @@ impl TableBuilder {
             src_time_local,
             extra: StringBuilder::with_capacity(capacity, 0),
             rows: 0,
+            batch_rows,
         }
     }
 
@@ -295,16 +325,24 @@ impl TableBuilder {
     /// Finishes the rows appended so far into a batch and resets the builders.
     pub fn finish(&mut self) -> RecordBatch {
         let rows = self.rows;
+        // The next batch is sized like this one, plus an eighth.
+        let next = (rows + rows / 8).clamp(1, self.batch_rows.max(1));
+        let scaled = |bytes: usize| (bytes as u64 * next as u64 / rows.max(1) as u64) as usize;
         let mut arrays: Vec<ArrayRef> = self
             .columns
             .iter_mut()
             .map(|c| {
                 c.pad_to(rows);
                 c.filled = 0;
-                c.builder.finish()
+                let bytes = c.builder.value_bytes();
+                let array = c.builder.finish();
+                c.builder.reserve(next, scaled(bytes));
+                array
             })
             .collect();
+        let bytes = self.extra.values_slice().len();
         arrays.push(Arc::new(self.extra.finish()));
+        self.extra = StringBuilder::with_capacity(next, scaled(bytes));
         self.rows = 0;
         RecordBatch::try_new(self.table.schema(), arrays)
             .expect("builders match the table schema by construction")

@@ -105,6 +105,21 @@ pub(crate) fn parse_i64(t: &[u8]) -> Option<i64> {
 /// Splits a decimal number (no exponent beyond what fits) into an integer part and
 /// millionths: `1.5` -> (1, 500000). Returns None for malformed text or lost precision.
 fn split_decimal(t: &[u8]) -> Option<(i128, i64)> {
+    // Fast path: a plain JSON integer (what epoch timestamps are), parsed without allocating.
+    let (neg, digits) = match t.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, t),
+    };
+    if !digits.is_empty()
+        && digits.len() <= 38
+        && (digits[0] != b'0' || digits.len() == 1)
+        && digits.iter().all(u8::is_ascii_digit)
+    {
+        let int = digits
+            .iter()
+            .fold(0i128, |v, &d| v * 10 + i128::from(d - b'0'));
+        return Some((if neg { -int } else { int }, 0));
+    }
     if !is_json_number(t) {
         return None;
     }
@@ -195,11 +210,8 @@ pub(crate) fn float64(span: &Span, line: &[u8]) -> Coerced<f64> {
     if !is_json_number(t) {
         return Coerced::Keep;
     }
-    // SAFETY of from_utf8: a JSON number is ASCII.
-    match std::str::from_utf8(t)
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-    {
+    // A JSON number is ASCII: `utf8` needs no check.
+    match crate::builder::utf8(t).parse::<f64>().ok() {
         Some(v) if v.is_finite() => Coerced::Value(v),
         _ => Coerced::Keep,
     }

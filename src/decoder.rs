@@ -8,6 +8,7 @@ use arrow_array::RecordBatch;
 
 use crate::builder::{str_of, Scratch, TableBuilder};
 use crate::json::{self, Entry, Kind};
+use crate::keys::KeyWords;
 use crate::limits::Limits;
 use crate::reject::Reject;
 use crate::route::{route, RouteKeys, Truthy};
@@ -599,21 +600,21 @@ impl Decoder {
         let mut before = reg.field_names.len();
         for (i, e) in entries.iter().enumerate() {
             let guess = row.next_field[before];
-            let predicted = (guess != NO_FIELD
-                && !e.key.escaped
-                && reg.field_names[guess as usize].as_bytes() == e.key.bytes(line))
-            .then_some(guess as u16);
-            let g = match predicted {
-                Some(g) => Some(g),
-                None => {
-                    let key = str_of(&e.key, line, &mut row.key_scratch);
-                    let g = reg.global_id(key.as_bytes());
-                    if let Some(g) = g {
-                        row.next_field[before] = u32::from(g);
-                    }
-                    g
+            let g = if e.key.escaped {
+                let key = str_of(&e.key, line, &mut row.key_scratch);
+                reg.global_id(key.as_bytes())
+            } else {
+                let key = e.key.bytes(line);
+                let words = KeyWords::within(line, e.key.start as usize, e.key.end as usize);
+                if guess != NO_FIELD && reg.keys.is(guess as u16, key, &words) {
+                    Some(guess as u16)
+                } else {
+                    reg.keys.get(key, &words)
                 }
             };
+            if let Some(g) = g {
+                row.next_field[before] = u32::from(g);
+            }
             match g {
                 Some(g) => {
                     before = g as usize;
@@ -681,8 +682,9 @@ impl Decoder {
             g => def.column_of_global[g as usize],
         };
         let capacity = self.options.batch_size.min(1024);
-        let builder =
-            self.builders[table.index()].get_or_insert_with(|| TableBuilder::new(table, capacity));
+        let batch_rows = self.options.batch_size;
+        let builder = self.builders[table.index()]
+            .get_or_insert_with(|| TableBuilder::new(table, capacity, batch_rows));
         builder.append(
             line,
             entries,

@@ -40,6 +40,7 @@ mod decoder;
 mod error;
 mod input;
 mod json;
+mod keys;
 mod limits;
 mod pipeline;
 mod read;

@@ -11,6 +11,8 @@ use std::sync::{Arc, OnceLock};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use rustc_hash::FxHashMap;
 
+use crate::keys::{KeyIndex, KeyWords};
+
 use crate::error::Error;
 
 /// The column list, as committed in the repository.
@@ -223,14 +225,15 @@ pub(crate) struct TableDef {
 
 pub(crate) struct Registry {
     pub tables: Vec<TableDef>,
-    /// Every input field name that some table has a column for, with its global id.
-    pub fields: FxHashMap<&'static [u8], u16>,
+    /// Every input field name that some table has a column for, by global id.
     pub field_names: Vec<&'static str>,
+    /// The global id of each name in `field_names`.
+    pub keys: KeyIndex,
 }
 
 impl Registry {
     pub fn global_id(&self, name: &[u8]) -> Option<u16> {
-        self.fields.get(name).copied()
+        self.keys.get(name, &KeyWords::of(name))
     }
 }
 
@@ -292,7 +295,7 @@ fn build_registry() -> Registry {
         .collect();
     Registry {
         tables,
-        fields,
+        keys: KeyIndex::new(&field_names),
         field_names,
     }
 }

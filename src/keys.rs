@@ -1,0 +1,173 @@
+//! Field-name lookup: the global field id of a JSON key, without hashing or `memcmp` calls for
+//! the common case.
+//!
+//! A key is condensed into [`KeyWords`] (its length and its first and last 8 bytes, read as two
+//! machine words), which decide equality for keys of up to 16 bytes and nearly always for longer
+//! ones. [`KeyIndex`] is an open-addressing table over those words, built once for the schema.
+
+/// A key condensed for comparison: its length and its first and last 8 bytes (zero-padded
+/// when shorter). Two keys of at most 16 bytes are equal exactly when their words are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyWords {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl KeyWords {
+    /// The words of `key`.
+    #[inline]
+    pub fn of(key: &[u8]) -> Self {
+        Self::within(key, 0, key.len())
+    }
+
+    /// The words of `buf[start..end]`, reading whole words from `buf` where it extends far
+    /// enough (a key in a line is followed by at least its closing quote and `:`).
+    #[inline]
+    pub fn within(buf: &[u8], start: usize, end: usize) -> Self {
+        let len = end - start;
+        let word = |at: usize| u64::from_le_bytes(buf[at..at + 8].try_into().expect("8 bytes"));
+        let (head, tail) = if len >= 8 {
+            (word(start), word(end - 8))
+        } else if start + 8 <= buf.len() {
+            // Mask off the bytes after the key (little-endian: the high bytes).
+            (word(start) & ((1u64 << (8 * len)) - 1), 0)
+        } else {
+            let mut b = [0u8; 8];
+            b[..len].copy_from_slice(&buf[start..end]);
+            (u64::from_le_bytes(b), 0)
+        };
+        KeyWords { len, head, tail }
+    }
+
+    #[inline]
+    fn hash(&self) -> u64 {
+        (self.head ^ self.tail.rotate_left(29) ^ (self.len as u64).rotate_right(8))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// Whether `self` (the words of `key`) and `other` (the words of `name`) are the same key.
+    #[inline]
+    pub fn same(&self, key: &[u8], other: &KeyWords, name: &[u8]) -> bool {
+        self == other && (self.len <= 16 || key[8..self.len - 8] == name[8..self.len - 8])
+    }
+}
+
+const EMPTY: u16 = u16::MAX;
+
+/// Maps field names to their ids (`0..names.len()`).
+pub(crate) struct KeyIndex {
+    names: Vec<&'static [u8]>,
+    /// The words of each name, by id.
+    words: Vec<KeyWords>,
+    /// Open addressing with linear probing; `EMPTY` or an id. At most a quarter full.
+    slots: Vec<u16>,
+    mask: usize,
+}
+
+impl KeyIndex {
+    /// An index of `names`, which must be distinct and fewer than 65,535.
+    pub fn new(names: &[&'static str]) -> Self {
+        assert!(names.len() < EMPTY as usize, "too many field names");
+        let size = (names.len() * 4).next_power_of_two().max(16);
+        let mut index = KeyIndex {
+            names: names.iter().map(|n| n.as_bytes()).collect(),
+            words: names.iter().map(|n| KeyWords::of(n.as_bytes())).collect(),
+            slots: vec![EMPTY; size],
+            mask: size - 1,
+        };
+        for id in 0..names.len() {
+            let mut i = index.words[id].hash() as usize & index.mask;
+            while index.slots[i] != EMPTY {
+                i = (i + 1) & index.mask;
+            }
+            index.slots[i] = id as u16;
+        }
+        index
+    }
+
+    /// The id of `key`, whose words are `words`.
+    #[inline]
+    pub fn get(&self, key: &[u8], words: &KeyWords) -> Option<u16> {
+        let mut i = words.hash() as usize & self.mask;
+        loop {
+            let id = self.slots[i];
+            if id == EMPTY {
+                return None;
+            }
+            if self.is(id, key, words) {
+                return Some(id);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// Whether `key` (with words `words`) is the name of field `id`.
+    #[inline]
+    pub fn is(&self, id: u16, key: &[u8], words: &KeyWords) -> bool {
+        words.same(key, &self.words[id as usize], self.names[id as usize])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_the_same_wherever_the_key_is_read_from() {
+        let line = b"{\"a\":1,\"userkey\":2,\"exactly8\":3,\"a_much_longer_key_name\":4}";
+        for key in [
+            &b"a"[..],
+            b"userkey",
+            b"exactly8",
+            b"a_much_longer_key_name",
+        ] {
+            let start = line.windows(key.len()).position(|w| w == key).unwrap();
+            assert_eq!(
+                KeyWords::within(line, start, start + key.len()),
+                KeyWords::of(key)
+            );
+            // At the very end of a buffer (no bytes to read past it).
+            assert_eq!(KeyWords::within(key, 0, key.len()), KeyWords::of(key));
+        }
+    }
+
+    #[test]
+    fn finds_every_name_and_nothing_else() {
+        let names: Vec<&'static str> = vec![
+            "",
+            "a",
+            "b",
+            "ab",
+            "user",
+            "userkey",
+            "exactly8",
+            "exactly8x",
+            "sixteen_bytes_ab",
+            "seventeen_bytes_a",
+            "a_much_longer_key_name",
+            "a_much_LONGER_key_name",
+            "a_much_longer_key_nam",
+        ];
+        let index = KeyIndex::new(&names);
+        for (id, n) in names.iter().enumerate() {
+            let w = KeyWords::of(n.as_bytes());
+            assert_eq!(index.get(n.as_bytes(), &w), Some(id as u16), "{n}");
+            assert!(index.is(id as u16, n.as_bytes(), &w));
+        }
+        // Same length, same first and last 8 bytes, different middle.
+        for miss in [
+            &b"c"[..],
+            b"User",
+            b"userkez",
+            b"a_much_longer_kex_name",
+            b"a_much_longer_key_names",
+            b"\0",
+            b"a\0",
+        ] {
+            assert_eq!(index.get(miss, &KeyWords::of(miss)), None, "{miss:?}");
+        }
+        let w = KeyWords::of(b"a_much_longer_kex_name");
+        assert!(!index.is(10, b"a_much_longer_kex_name", &w));
+    }
+}
