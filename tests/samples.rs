@@ -396,3 +396,29 @@ fn parquet_pages_close_on_size_not_rows() {
         assert!(expected.contains(n), "{name}: {n} pages ({pages:?})");
     }
 }
+
+/// Dictionary encoding only where values repeat: low-cardinality strings and string lists.
+/// Numbers, booleans, timestamps, URLs and IDs are written plain.
+#[test]
+fn parquet_dictionaries_only_on_repeating_strings() {
+    use parquet::schema::types::ColumnPath;
+    let props = WriteOptions::default()
+        .parquet_properties_for(Table::Application)
+        .unwrap();
+    let dictionary = |path: &str| props.dictionary_enabled(&ColumnPath::from(path));
+    for path in ["app", "activity", "access_method", "user", "scopes.list.item"] {
+        assert!(dictionary(path), "{path}");
+    }
+    for path in [
+        "url",
+        "_id",
+        "_extra",
+        "dstport",
+        "count",
+        "file_size",
+        "timestamp",
+        "app_session_id",
+    ] {
+        assert!(!dictionary(path), "{path}");
+    }
+}
