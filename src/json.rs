@@ -137,6 +137,7 @@ impl<'a> Scanner<'a> {
 
     /// Scans a string whose opening quote is at `self.pos - 1`. Returns (end, escaped) where
     /// `end` is the position of the closing quote.
+    #[inline(always)]
     fn string(&mut self) -> Result<(usize, bool)> {
         let mut escaped = false;
         loop {
@@ -157,6 +158,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Validates one escape sequence starting at the backslash.
+    #[inline(never)]
     fn escape(&mut self) -> Result<()> {
         let at = self.pos;
         match self.buf.get(at + 1) {
@@ -259,6 +261,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Scans any value at the cursor (after whitespace).
+    #[inline]
     fn value(&mut self, depth: usize) -> Result<Span> {
         self.skip_ws();
         let start = self.pos;
@@ -380,6 +383,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Scans `"key":` inside an object.
+    #[inline(always)]
     fn key(&mut self) -> Result<Span> {
         self.expect(b'"', "a quoted object key")?;
         let start = self.pos;

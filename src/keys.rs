@@ -23,7 +23,7 @@ impl KeyWords {
 
     /// The words of `buf[start..end]`, reading whole words from `buf` where it extends far
     /// enough (a key in a line is followed by at least its closing quote and `:`).
-    #[inline]
+    #[inline(always)]
     pub fn within(buf: &[u8], start: usize, end: usize) -> Self {
         let len = end - start;
         let word = |at: usize| u64::from_le_bytes(buf[at..at + 8].try_into().expect("8 bytes"));
@@ -40,14 +40,17 @@ impl KeyWords {
         KeyWords { len, head, tail }
     }
 
-    #[inline]
-    fn hash(&self) -> u64 {
-        (self.head ^ self.tail.rotate_left(29) ^ (self.len as u64).rotate_right(8))
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    /// A slot index of `bits` bits: the high bits of a multiplicative (Fibonacci) hash, which
+    /// depend on every input bit (the low bits of a product only on the low input bits).
+    #[inline(always)]
+    fn slot(&self, bits: u32) -> usize {
+        let h = (self.head ^ self.tail.rotate_left(29) ^ (self.len as u64).rotate_right(8))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> (64 - bits)) as usize
     }
 
     /// Whether `self` (the words of `key`) and `other` (the words of `name`) are the same key.
-    #[inline]
+    #[inline(always)]
     pub fn same(&self, key: &[u8], other: &KeyWords, name: &[u8]) -> bool {
         self == other && (self.len <= 16 || key[8..self.len - 8] == name[8..self.len - 8])
     }
@@ -62,7 +65,8 @@ pub(crate) struct KeyIndex {
     words: Vec<KeyWords>,
     /// Open addressing with linear probing; `EMPTY` or an id. At most a quarter full.
     slots: Vec<u16>,
-    mask: usize,
+    /// `slots.len()` is `1 << bits`.
+    bits: u32,
 }
 
 impl KeyIndex {
@@ -74,22 +78,41 @@ impl KeyIndex {
             names: names.iter().map(|n| n.as_bytes()).collect(),
             words: names.iter().map(|n| KeyWords::of(n.as_bytes())).collect(),
             slots: vec![EMPTY; size],
-            mask: size - 1,
+            bits: size.trailing_zeros(),
         };
+        let mask = size - 1;
         for id in 0..names.len() {
-            let mut i = index.words[id].hash() as usize & index.mask;
+            let mut i = index.words[id].slot(index.bits);
             while index.slots[i] != EMPTY {
-                i = (i + 1) & index.mask;
+                i = (i + 1) & mask;
             }
             index.slots[i] = id as u16;
         }
         index
     }
 
+    /// The longest run of probes any name needs (1 when no two names share a slot).
+    #[cfg(test)]
+    fn longest_probe(&self) -> usize {
+        (0..self.names.len())
+            .map(|id| {
+                let mut i = self.words[id].slot(self.bits);
+                let mut probes = 1;
+                while self.slots[i] as usize != id {
+                    i = (i + 1) & (self.slots.len() - 1);
+                    probes += 1;
+                }
+                probes
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The id of `key`, whose words are `words`.
     #[inline]
     pub fn get(&self, key: &[u8], words: &KeyWords) -> Option<u16> {
-        let mut i = words.hash() as usize & self.mask;
+        let mask = self.slots.len() - 1;
+        let mut i = words.slot(self.bits);
         loop {
             let id = self.slots[i];
             if id == EMPTY {
@@ -98,12 +121,12 @@ impl KeyIndex {
             if self.is(id, key, words) {
                 return Some(id);
             }
-            i = (i + 1) & self.mask;
+            i = (i + 1) & mask;
         }
     }
 
     /// Whether `key` (with words `words`) is the name of field `id`.
-    #[inline]
+    #[inline(always)]
     pub fn is(&self, id: u16, key: &[u8], words: &KeyWords) -> bool {
         words.same(key, &self.words[id as usize], self.names[id as usize])
     }
@@ -169,5 +192,15 @@ mod tests {
         }
         let w = KeyWords::of(b"a_much_longer_kex_name");
         assert!(!index.is(10, b"a_much_longer_kex_name", &w));
+    }
+
+    #[test]
+    fn the_schema_field_names_spread_over_the_slots() {
+        let reg = crate::schema::registry();
+        let index = KeyIndex::new(&reg.field_names);
+        assert!(reg.field_names.len() > 500, "{}", reg.field_names.len());
+        // At most a quarter full: with a hash that spreads, no name is far from its slot.
+        let longest = index.longest_probe();
+        assert!(longest <= 6, "longest probe run {longest}");
     }
 }

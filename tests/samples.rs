@@ -406,7 +406,13 @@ fn parquet_dictionaries_only_on_repeating_strings() {
         .parquet_properties_for(Table::Application)
         .unwrap();
     let dictionary = |path: &str| props.dictionary_enabled(&ColumnPath::from(path));
-    for path in ["app", "activity", "access_method", "user", "scopes.list.item"] {
+    for path in [
+        "app",
+        "activity",
+        "access_method",
+        "user",
+        "scopes.list.item",
+    ] {
         assert!(dictionary(path), "{path}");
     }
     for path in [
