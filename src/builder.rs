@@ -14,6 +14,7 @@ use crate::coerce::{self, Coerced};
 use crate::json::{self, Entry, Kind, Span};
 use crate::limits::Limits;
 use crate::schema::{registry, supporting_data_fields, ColumnKind, Table, UTC};
+use crate::string_column::StringColumn;
 
 /// `supporting_data`: `{data_type, data_values[]}` as a struct.
 struct SupportingDataBuilder {
@@ -23,7 +24,7 @@ struct SupportingDataBuilder {
 }
 
 enum ColumnBuilder {
-    Str(StringBuilder),
+    Str(StringColumn),
     I64(Int64Builder),
     F64(Float64Builder),
     Bool(BooleanBuilder),
@@ -45,7 +46,7 @@ impl ColumnBuilder {
     fn new(kind: ColumnKind, capacity: usize) -> Self {
         match kind {
             ColumnKind::String | ColumnKind::Json => {
-                ColumnBuilder::Str(StringBuilder::with_capacity(capacity, 0))
+                ColumnBuilder::Str(StringColumn::with_capacity(capacity, 0))
             }
             ColumnKind::Int64 => ColumnBuilder::I64(Int64Builder::with_capacity(capacity)),
             ColumnKind::Float64 => ColumnBuilder::F64(Float64Builder::with_capacity(capacity)),
@@ -95,7 +96,7 @@ impl ColumnBuilder {
     /// nothing cost a realloc and a copy per doubling). Lists and structs keep growing.
     fn reserve(&mut self, rows: usize, bytes: usize) {
         match self {
-            ColumnBuilder::Str(b) => *b = StringBuilder::with_capacity(rows, bytes),
+            ColumnBuilder::Str(b) => *b = StringColumn::with_capacity(rows, bytes),
             ColumnBuilder::I64(b) => *b = Int64Builder::with_capacity(rows),
             ColumnBuilder::F64(b) => *b = Float64Builder::with_capacity(rows),
             ColumnBuilder::Bool(b) => *b = BooleanBuilder::with_capacity(rows),
@@ -214,7 +215,7 @@ pub(crate) struct TableBuilder {
     /// Indexes of `_src_time_local` and of the `src_time` it is parsed from, when the table
     /// has them.
     src_time_local: Option<(usize, usize)>,
-    extra: StringBuilder,
+    extra: StringColumn,
     rows: usize,
     /// Rows a full batch has: the builders of the next batch are sized for it.
     batch_rows: usize,
@@ -242,7 +243,7 @@ impl TableBuilder {
             table,
             columns,
             src_time_local,
-            extra: StringBuilder::with_capacity(capacity, 0),
+            extra: StringColumn::with_capacity(capacity, 0),
             rows: 0,
             batch_rows,
         }
@@ -342,7 +343,7 @@ impl TableBuilder {
             .collect();
         let bytes = self.extra.values_slice().len();
         arrays.push(Arc::new(self.extra.finish()));
-        self.extra = StringBuilder::with_capacity(next, scaled(bytes));
+        self.extra = StringColumn::with_capacity(next, scaled(bytes));
         self.rows = 0;
         RecordBatch::try_new(self.table.schema(), arrays)
             .expect("builders match the table schema by construction")

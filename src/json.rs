@@ -95,6 +95,21 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// [`Scanner::skip_ws`] for where a compact line has no whitespace: one test when the
+    /// next byte is not whitespace.
+    #[inline(always)]
+    fn skip_ws_rare(&mut self) {
+        if self.peek().is_some_and(is_ws) {
+            self.skip_ws_cold();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn skip_ws_cold(&mut self) {
+        self.skip_ws();
+    }
+
     #[inline]
     fn peek(&self) -> Option<u8> {
         self.buf.get(self.pos).copied()
@@ -110,7 +125,9 @@ impl<'a> Scanner<'a> {
 
     #[inline]
     fn expect(&mut self, b: u8, what: &str) -> Result<()> {
-        self.skip_ws();
+        if self.peek() != Some(b) {
+            self.skip_ws_rare();
+        }
         if self.peek() == Some(b) {
             self.pos += 1;
             Ok(())
@@ -263,7 +280,7 @@ impl<'a> Scanner<'a> {
     /// Scans any value at the cursor (after whitespace).
     #[inline]
     fn value(&mut self, depth: usize) -> Result<Span> {
-        self.skip_ws();
+        self.skip_ws_rare();
         let start = self.pos;
         match self.peek() {
             None => err(start, "truncated JSON: expected a value but the line ended"),
@@ -424,6 +441,13 @@ fn find_quote_or_backslash(buf: &[u8], from: usize) -> Option<usize> {
         }
         i += 16;
     }
+    if buf.len() - i < 16 {
+        // The last few bytes: a loop beats a call.
+        return buf[i..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\')
+            .map(|p| i + p);
+    }
     memchr::memchr2(b'"', b'\\', &buf[i..]).map(|p| i + p)
 }
 
@@ -511,7 +535,7 @@ pub(crate) fn scan_object(line: &[u8], limits: &Limits, entries: &mut Vec<Entry>
                 );
             }
             entries.push(Entry { key, value });
-            s.skip_ws();
+            s.skip_ws_rare();
             match s.peek() {
                 Some(b',') => s.pos += 1,
                 Some(b'}') => {
@@ -613,53 +637,58 @@ pub(crate) fn object_entries(token: &[u8], limits: &Limits, mut f: impl FnMut(Sp
     }
 }
 
-/// Decodes the raw bytes of a validated JSON string (between the quotes) into `out`.
+/// Decodes the raw bytes of a validated JSON string (between the quotes), appending to `out`.
 pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
-    // The line was validated as UTF-8 and its escapes by the scanner.
-    let mut i = 0;
     let mut buf = std::mem::take(out).into_bytes();
+    let base = buf.len();
+    // Decoding never lengthens: `\\x` is 1 byte, `\\uXXXX` at most 3, a surrogate pair 4.
+    buf.resize(base + raw.len(), 0);
+    let dst = &mut buf[base..];
+    let (mut i, mut w) = (0, 0);
     while i < raw.len() {
-        match memchr::memchr(b'\\', &raw[i..]) {
-            None => {
-                buf.extend_from_slice(&raw[i..]);
-                break;
-            }
-            Some(j) => {
-                buf.extend_from_slice(&raw[i..i + j]);
-                i += j;
-                let c = raw[i + 1];
-                i += 2;
-                let ch = match c {
-                    b'"' => '"',
-                    b'\\' => '\\',
-                    b'/' => '/',
-                    b'b' => '\u{8}',
-                    b'f' => '\u{c}',
-                    b'n' => '\n',
-                    b'r' => '\r',
-                    b't' => '\t',
-                    _ => {
-                        let hi = hex4(raw, i).unwrap_or(0xFFFD);
-                        i += 4;
-                        let code = if (0xD800..0xDC00).contains(&hi) {
-                            let lo = hex4(raw, i + 2).unwrap_or(0xDC00);
-                            i += 6;
-                            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                        } else {
-                            hi
-                        };
-                        char::from_u32(code).unwrap_or('\u{FFFD}')
-                    }
-                };
-                let mut tmp = [0u8; 4];
-                buf.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
-            }
+        let b = raw[i];
+        // Escaped strings are short (a few escapes in ~14 bytes on average): byte by byte.
+        if b != b'\\' || i + 1 == raw.len() {
+            dst[w] = b;
+            w += 1;
+            i += 1;
+            continue;
         }
+        let c = raw[i + 1];
+        i += 2;
+        let simple = match c {
+            b'"' | b'\\' | b'/' => Some(c),
+            b'b' => Some(0x08),
+            b'f' => Some(0x0C),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            dst[w] = c;
+            w += 1;
+            continue;
+        }
+        // `\\u`: the scanner checked the hex digits and the surrogate pairs.
+        let hi = hex4(raw, i).unwrap_or(0xFFFD);
+        i += 4;
+        let code = if (0xD800..0xDC00).contains(&hi) {
+            let lo = hex4(raw, i + 2).unwrap_or(0xDC00);
+            i += 6;
+            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+        } else {
+            hi
+        };
+        let ch = char::from_u32(code).unwrap_or('\u{FFFD}');
+        w += ch.encode_utf8(&mut dst[w..]).len();
     }
+    buf.truncate(base + w);
     debug_assert!(std::str::from_utf8(&buf).is_ok());
     // SAFETY: `raw` was validated as UTF-8 (every caller cuts it from a validated line or
-    // string), it is copied in pieces cut at ASCII backslashes, and every decoded escape is
-    // a `char` encoded as UTF-8. `debug_assert` checks it in debug builds and the fuzzers.
+    // string), its bytes are copied unchanged except escapes, which start at ASCII backslashes
+    // and decode to `char`s encoded as UTF-8. `debug_assert` checks it in debug builds and the
+    // fuzzers.
     *out = unsafe { String::from_utf8_unchecked(buf) };
 }
 
@@ -847,6 +876,21 @@ mod tests {
         let mut out = String::new();
         unescape_into(br#"a\/b\u00e9\ud83d\ude00\n"#, &mut out);
         assert_eq!(out, "a/b\u{e9}\u{1F600}\n");
+        // Every simple escape, and runs longer than the 64 bytes scanned in registers.
+        let long = "x".repeat(100);
+        let raw = format!(r#"{long}\"\\\/\b\f\n\r\t{long}\u0041{long}"#);
+        let mut out = String::from("kept:");
+        unescape_into(raw.as_bytes(), &mut out);
+        assert_eq!(
+            out,
+            format!("kept:{long}\"\\/\u{8}\u{c}\n\r\t{long}A{long}")
+        );
+        // Not reachable from the scanner, but copied rather than trusted or panicking.
+        for (raw, want) in [(&br#"a"b"#[..], "a\"b"), (br"a\", "a\\")] {
+            let mut out = String::new();
+            unescape_into(raw, &mut out);
+            assert_eq!(out, want);
+        }
     }
 
     #[test]

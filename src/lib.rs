@@ -47,6 +47,7 @@ mod read;
 mod reject;
 mod route;
 mod schema;
+mod string_column;
 mod write;
 
 /// The README's Rust examples run as doc tests.
