@@ -524,7 +524,20 @@ pub(crate) fn scan_object(line: &[u8], limits: &Limits, entries: &mut Vec<Entry>
     } else {
         loop {
             let key = s.key()?;
-            let value = s.value(1)?;
+            // Most values are strings: scanned here, without a call.
+            let value = if s.peek() == Some(b'"') {
+                s.pos += 1;
+                let start = s.pos;
+                let (end, escaped) = s.string()?;
+                Span {
+                    start: start as u32,
+                    end: end as u32,
+                    kind: Kind::String,
+                    escaped,
+                }
+            } else {
+                s.value(1)?
+            };
             if entries.len() >= limits.max_keys {
                 return err(
                     key.start as usize,

@@ -109,7 +109,7 @@ impl KeyIndex {
     }
 
     /// The id of `key`, whose words are `words`.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, key: &[u8], words: &KeyWords) -> Option<u16> {
         let mask = self.slots.len() - 1;
         let mut i = words.slot(self.bits);

@@ -47,7 +47,7 @@ impl StringColumn {
     ///
     /// # Panics
     /// When the column's text passes 2 GiB (`i32` offsets), like Arrow's `StringBuilder`.
-    #[inline]
+    #[inline(always)]
     pub fn append_value(&mut self, v: &str) {
         let row = self.len();
         self.values.extend_from_slice(v.as_bytes());
