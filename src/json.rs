@@ -6,6 +6,7 @@
 //! top-level keys and values. Nothing is decoded or allocated per value: column decoders
 //! later look at the raw bytes of the values they need (see `crate::coerce`).
 
+use crate::find;
 use crate::limits::Limits;
 
 /// The JSON type of a value, as seen in its first byte.
@@ -158,7 +159,7 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Result<(usize, bool)> {
         let mut escaped = false;
         loop {
-            match find_quote_or_backslash(self.buf, self.pos) {
+            match find::quote_or_backslash(self.buf, self.pos) {
                 None => return err(self.buf.len(), "truncated JSON: unterminated string"),
                 Some(i) => {
                     self.pos = i;
@@ -413,70 +414,6 @@ impl<'a> Scanner<'a> {
             escaped,
         })
     }
-}
-
-/// The position of the first `"` or `\\` in `buf` at or after `from`.
-///
-/// Most values are short: their first 32 bytes are tested 8 at a time in a register (no call,
-/// no setup), and only longer strings go on to `memchr`'s vector search.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn find_quote_or_backslash(buf: &[u8], from: usize) -> Option<usize> {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
-    let mut i = from;
-    let stop = buf.len().min(from + 64);
-    while i + 16 <= stop {
-        // SAFETY: SSE2 is part of x86_64; the 16 bytes at `i` are within `buf`.
-        let m = unsafe {
-            let v = _mm_loadu_si128(buf.as_ptr().add(i) as *const __m128i);
-            _mm_movemask_epi8(_mm_or_si128(
-                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)),
-                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)),
-            ))
-        };
-        if m != 0 {
-            return Some(i + m.trailing_zeros() as usize);
-        }
-        i += 16;
-    }
-    if buf.len() - i < 16 {
-        // The last few bytes: a loop beats a call.
-        return buf[i..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\')
-            .map(|p| i + p);
-    }
-    memchr::memchr2(b'"', b'\\', &buf[i..]).map(|p| i + p)
-}
-
-/// [`find_quote_or_backslash`] without SIMD instructions (wasm32 and other targets).
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn find_quote_or_backslash(buf: &[u8], from: usize) -> Option<usize> {
-    find_quote_or_backslash_swar(buf, from)
-}
-
-#[cfg(any(test, not(target_arch = "x86_64")))]
-#[inline]
-fn find_quote_or_backslash_swar(buf: &[u8], from: usize) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
-    let stop = buf.len().min(from + 32);
-    while i + 8 <= stop {
-        let w = u64::from_le_bytes(buf[i..i + 8].try_into().expect("8 bytes"));
-        let (q, b) = (w ^ (LO * b'"' as u64), w ^ (LO * b'\\' as u64));
-        // The lowest set bit marks the first zero byte of `q` or `b` exactly (borrows only
-        // produce false marks above a true zero byte).
-        let m = ((q.wrapping_sub(LO) & !q) | (b.wrapping_sub(LO) & !b)) & HI;
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    memchr::memchr2(b'"', b'\\', &buf[i..]).map(|p| i + p)
 }
 
 #[cold]
@@ -782,52 +719,6 @@ mod tests {
                 )
             })
             .collect())
-    }
-
-    #[test]
-    fn finds_the_first_quote_or_backslash_at_any_alignment() {
-        let naive = |buf: &[u8], from: usize| {
-            buf[from..]
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\')
-                .map(|p| p + from)
-        };
-        let mut seed = 7u64;
-        for round in 0..3000 {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let len = (seed >> 33) as usize % 150;
-            // Bytes around the targets (0x22, 0x5C) and their +-1 / 0x80 neighbours, which
-            // break carry-based tricks.
-            let alphabet = [
-                b'a', b'"', b'\\', 0x21, 0x23, 0x5B, 0x5D, 0xA2, 0xDC, 0x00, 0xFF,
-            ];
-            let buf: Vec<u8> = (0..len)
-                .map(|i| {
-                    let r = seed.rotate_left(i as u32 * 7) ^ (i as u64 * 0x9E37);
-                    // Mostly filler, so that matches land at every position.
-                    if r % 23 == 0 || round % 10 == 0 {
-                        alphabet[(r >> 8) as usize % alphabet.len()]
-                    } else {
-                        alphabet[3 + (r >> 8) as usize % 8]
-                    }
-                })
-                .collect();
-            for from in 0..=len.min(40) {
-                let want = naive(&buf, from);
-                assert_eq!(
-                    find_quote_or_backslash(&buf, from),
-                    want,
-                    "{buf:?} from {from}"
-                );
-                assert_eq!(
-                    find_quote_or_backslash_swar(&buf, from),
-                    want,
-                    "{buf:?} from {from}"
-                );
-            }
-        }
     }
 
     #[test]

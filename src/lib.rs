@@ -38,6 +38,7 @@ mod coerce;
 mod convert;
 mod decoder;
 mod error;
+mod find;
 mod input;
 mod json;
 mod keys;

@@ -5,6 +5,9 @@
 //   CARGO_TARGET_DIR=target/wasm-native cargo build --release --features cli --example throughput --bin netskope-arrow
 //   node js/bench/throughput.js --native target/wasm-native/release [--mb 256] [--runs 3] [--file PATH]
 //
+// --file is read as it is (never written); without it the samples are repeated to --mb MB in a
+// temporary file.
+//
 // wasm: a Converter fed 1 MiB chunks read from the file (output taken as it comes and dropped),
 // to Arrow IPC and to Parquet (snappy). Native (one thread): examples/throughput (decode to
 // Arrow only) and the CLI (`convert --compression snappy`, Parquet files on disk). Medians of
@@ -22,16 +25,17 @@ const { values: args } = parseArgs({
     native: { type: "string" },
     mb: { type: "string", default: "256" },
     runs: { type: "string", default: "3" },
-    file: { type: "string", default: path.join(os.tmpdir(), "netskope-arrow-bench.ndjson") },
+    file: { type: "string" },
     json: { type: "boolean", default: false },
   },
 });
 const runs = Number(args.runs);
-const file = args.file;
-
-// The input: samples repeated to --mb megabytes (kept between runs).
+// The input: --file as it is, or the samples repeated to --mb megabytes (kept between runs).
+const file = args.file ?? path.join(os.tmpdir(), "netskope-arrow-bench.ndjson");
 const want = Number(args.mb) * 1e6;
-if (!fs.existsSync(file) || Math.abs(fs.statSync(file).size - want) > 1e6) {
+if (args.file !== undefined) {
+  if (!fs.existsSync(file)) throw new Error(`--file ${file} does not exist`);
+} else if (!fs.existsSync(file) || Math.abs(fs.statSync(file).size - want) > 1e6) {
   const unit = allSamples();
   const copies = Math.ceil(want / unit.length);
   const fd = fs.openSync(file, "w");
@@ -96,7 +100,7 @@ if (args.native) {
   if (fs.existsSync(cli)) {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "netskope-arrow-bench-"));
     measure("native CLI -> Parquet snappy files", () =>
-      nativeRun(cli, ["convert", file, "--out", out, "--compression", "snappy", "--overwrite"]),
+      nativeRun(cli, ["convert", file, "--out", out, "--compression", "snappy", "--overwrite", "--threads", "1"]),
     );
     fs.rmSync(out, { recursive: true, force: true });
   }

@@ -1,0 +1,144 @@
+//! Finding where a JSON string ends: the first `"` or `\` after a position, 16 bytes at a time.
+//!
+//! Most Netskope values and keys are short, so the first 64 bytes are tested in registers
+//! (SSE2 on x86_64, SIMD128 on wasm32 builds with it, two 64-bit words elsewhere) without a
+//! call; a short tail is tested byte by byte, and only long strings go on to `memchr`'s vector
+//! search, whose setup costs more than a short string.
+
+/// The position of the first `"` or `\` in `buf` at or after `from`.
+#[inline(always)]
+pub(crate) fn quote_or_backslash(buf: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    let stop = buf.len().min(from + 64);
+    while i + 16 <= stop {
+        // SAFETY: `i + 16 <= stop <= buf.len()`, so the 16 bytes at `i` are within `buf`
+        // (`[u8; 16]` has the alignment of `u8`). Slicing costs a bounds check per step here.
+        let bytes = unsafe { &*(buf.as_ptr().add(i) as *const [u8; 16]) };
+        if let Some(p) = first_in_16(bytes) {
+            return Some(i + p);
+        }
+        i += 16;
+    }
+    if buf.len() - i < 16 {
+        return buf[i..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\')
+            .map(|p| i + p);
+    }
+    memchr::memchr2(b'"', b'\\', &buf[i..]).map(|p| i + p)
+}
+
+/// The first `"` or `\` among 16 bytes.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn first_in_16(bytes: &[u8; 16]) -> Option<usize> {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is part of x86_64, and the load reads the 16 bytes of `bytes`.
+    let m = unsafe {
+        let v = _mm_loadu_si128(bytes.as_ptr() as *const __m128i);
+        _mm_movemask_epi8(_mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)),
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)),
+        ))
+    };
+    (m != 0).then(|| m.trailing_zeros() as usize)
+}
+
+/// The first `"` or `\` among 16 bytes.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn first_in_16(bytes: &[u8; 16]) -> Option<usize> {
+    use core::arch::wasm32::{i8x16_bitmask, i8x16_eq, i8x16_splat, v128, v128_load, v128_or};
+    // SAFETY: the load reads the 16 bytes of `bytes` (unaligned loads are allowed).
+    let v = unsafe { v128_load(bytes.as_ptr() as *const v128) };
+    let m = i8x16_bitmask(v128_or(
+        i8x16_eq(v, i8x16_splat(b'"' as i8)),
+        i8x16_eq(v, i8x16_splat(b'\\' as i8)),
+    ));
+    (m != 0).then(|| m.trailing_zeros() as usize)
+}
+
+/// The first `"` or `\` among 16 bytes.
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
+#[inline(always)]
+fn first_in_16(bytes: &[u8; 16]) -> Option<usize> {
+    first_in_16_words(bytes)
+}
+
+/// [`first_in_16`] with two 64-bit words and no vector instructions.
+#[cfg(any(
+    test,
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ))
+))]
+#[inline(always)]
+fn first_in_16_words(bytes: &[u8; 16]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    for half in [0, 8] {
+        let w = u64::from_le_bytes(bytes[half..half + 8].try_into().expect("8 bytes"));
+        let (q, b) = (w ^ (LO * b'"' as u64), w ^ (LO * b'\\' as u64));
+        // The lowest set bit marks the first zero byte of `q` or `b` exactly: borrows only
+        // make false marks above a true zero byte, and none without one.
+        let m = ((q.wrapping_sub(LO) & !q) | (b.wrapping_sub(LO) & !b)) & HI;
+        if m != 0 {
+            return Some(half + (m.trailing_zeros() / 8) as usize);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_first_quote_or_backslash_at_any_alignment() {
+        let naive = |buf: &[u8], from: usize| {
+            buf[from..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')
+                .map(|p| p + from)
+        };
+        let mut seed = 7u64;
+        for round in 0..3000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (seed >> 33) as usize % 150;
+            // Bytes around the targets (0x22, 0x5C) and their +-1 / 0x80 neighbours, which
+            // break carry-based tricks.
+            let alphabet = [
+                b'a', b'"', b'\\', 0x21, 0x23, 0x5B, 0x5D, 0xA2, 0xDC, 0x00, 0xFF,
+            ];
+            let buf: Vec<u8> = (0..len)
+                .map(|i| {
+                    let r = seed.rotate_left(i as u32 * 7) ^ (i as u64 * 0x9E37);
+                    // Mostly filler, so that matches land at every position.
+                    if r % 23 == 0 || round % 10 == 0 {
+                        alphabet[(r >> 8) as usize % alphabet.len()]
+                    } else {
+                        alphabet[3 + (r >> 8) as usize % 8]
+                    }
+                })
+                .collect();
+            for from in 0..=len.min(40) {
+                let want = naive(&buf, from);
+                assert_eq!(quote_or_backslash(&buf, from), want, "{buf:?} from {from}");
+                if from + 16 <= len {
+                    let in_16 = want.filter(|&p| p < from + 16).map(|p| p - from);
+                    let bytes: &[u8; 16] = buf[from..from + 16].try_into().unwrap();
+                    assert_eq!(first_in_16(bytes), in_16, "{buf:?} from {from}");
+                    assert_eq!(first_in_16_words(bytes), in_16, "{buf:?} from {from}");
+                }
+            }
+        }
+    }
+}
