@@ -217,13 +217,14 @@ pub(crate) struct TableBuilder {
     src_time_local: Option<(usize, usize)>,
     extra: StringColumn,
     rows: usize,
-    /// Rows a full batch has: the builders of the next batch are sized for it.
+    /// Rows a full batch has: the most the next batch's builders are sized for.
     batch_rows: usize,
 }
 
 impl TableBuilder {
-    /// Builders for `table`, with room for `capacity` rows in the first batch and for
-    /// `batch_rows` rows in later ones (string data sized from the batch before).
+    /// Builders for `table`, with room for `capacity` rows in the first batch. Each later
+    /// batch gets room for the rows and string bytes of the batch before, plus an eighth, up
+    /// to `batch_rows` rows.
     pub fn new(table: Table, capacity: usize, batch_rows: usize) -> Self {
         let def = &registry().tables[table.index()];
         let columns = def

@@ -175,6 +175,20 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Scans a string value whose opening quote is at the cursor.
+    #[inline(always)]
+    fn string_value(&mut self) -> Result<Span> {
+        self.pos += 1;
+        let start = self.pos;
+        let (end, escaped) = self.string()?;
+        Ok(Span {
+            start: start as u32,
+            end: end as u32,
+            kind: Kind::String,
+            escaped,
+        })
+    }
+
     /// Validates one escape sequence starting at the backslash.
     #[inline(never)]
     fn escape(&mut self) -> Result<()> {
@@ -285,16 +299,7 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         match self.peek() {
             None => err(start, "truncated JSON: expected a value but the line ended"),
-            Some(b'"') => {
-                self.pos += 1;
-                let (end, escaped) = self.string()?;
-                Ok(Span {
-                    start: (start + 1) as u32,
-                    end: end as u32,
-                    kind: Kind::String,
-                    escaped,
-                })
-            }
+            Some(b'"') => self.string_value(),
             Some(b'-' | b'0'..=b'9') => {
                 let end = self.number()?;
                 Ok(Span {
@@ -461,17 +466,9 @@ pub(crate) fn scan_object(line: &[u8], limits: &Limits, entries: &mut Vec<Entry>
     } else {
         loop {
             let key = s.key()?;
-            // Most values are strings: scanned here, without a call.
+            // Most values are strings: scanned here, without the call to `value`.
             let value = if s.peek() == Some(b'"') {
-                s.pos += 1;
-                let start = s.pos;
-                let (end, escaped) = s.string()?;
-                Span {
-                    start: start as u32,
-                    end: end as u32,
-                    kind: Kind::String,
-                    escaped,
-                }
+                s.string_value()?
             } else {
                 s.value(1)?
             };
@@ -591,7 +588,8 @@ pub(crate) fn object_entries(token: &[u8], limits: &Limits, mut f: impl FnMut(Sp
 pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
     let mut buf = std::mem::take(out).into_bytes();
     let base = buf.len();
-    // Decoding never lengthens: `\\x` is 1 byte, `\\uXXXX` at most 3, a surrogate pair 4.
+    // Decoding never lengthens: `\\x` becomes 1 byte, `\\uXXXX` at most 3, a surrogate pair
+    // (12 bytes) 4, and anything else is copied byte for byte.
     buf.resize(base + raw.len(), 0);
     let dst = &mut buf[base..];
     let (mut i, mut w) = (0, 0);
@@ -620,15 +618,27 @@ pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
             w += 1;
             continue;
         }
-        // `\\u`: the scanner checked the hex digits and the surrogate pairs.
-        let hi = hex4(raw, i).unwrap_or(0xFFFD);
+        // `\\u`: the scanner checked the hex digits and the surrogate pairs; text it did not
+        // check is still decoded without a panic (a bad escape is copied as it is, a lone
+        // surrogate becomes U+FFFD).
+        let Some(hi) = hex4(raw, i) else {
+            dst[w] = b'\\';
+            w += 1;
+            i -= 1;
+            continue;
+        };
         i += 4;
-        let code = if (0xD800..0xDC00).contains(&hi) {
-            let lo = hex4(raw, i + 2).unwrap_or(0xDC00);
-            i += 6;
-            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+        let lo = if (0xD800..0xDC00).contains(&hi) && raw.get(i..i + 2) == Some(&b"\\u"[..]) {
+            hex4(raw, i + 2).filter(|lo| (0xDC00..0xE000).contains(lo))
         } else {
-            hi
+            None
+        };
+        let code = match lo {
+            Some(lo) => {
+                i += 6;
+                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+            }
+            None => hi,
         };
         let ch = char::from_u32(code).unwrap_or('\u{FFFD}');
         w += ch.encode_utf8(&mut dst[w..]).len();
@@ -780,7 +790,7 @@ mod tests {
         let mut out = String::new();
         unescape_into(br#"a\/b\u00e9\ud83d\ude00\n"#, &mut out);
         assert_eq!(out, "a/b\u{e9}\u{1F600}\n");
-        // Every simple escape, and runs longer than the 64 bytes scanned in registers.
+        // Every simple escape, between long runs.
         let long = "x".repeat(100);
         let raw = format!(r#"{long}\"\\\/\b\f\n\r\t{long}\u0041{long}"#);
         let mut out = String::from("kept:");
@@ -790,7 +800,15 @@ mod tests {
             format!("kept:{long}\"\\/\u{8}\u{c}\n\r\t{long}A{long}")
         );
         // Not reachable from the scanner, but copied rather than trusted or panicking.
-        for (raw, want) in [(&br#"a"b"#[..], "a\"b"), (br"a\", "a\\")] {
+        for (raw, want) in [
+            (&br#"a"b"#[..], "a\"b"),
+            (br"a\", "a\\"),
+            (br"a\u", "a\\u"),
+            (br"a\u12", "a\\u12"),
+            (br"\ud83d", "\u{FFFD}"),
+            (br"\ud83d\u0041", "\u{FFFD}A"),
+            (br"\ude00x", "\u{FFFD}x"),
+        ] {
             let mut out = String::new();
             unescape_into(raw, &mut out);
             assert_eq!(out, want);

@@ -30,8 +30,8 @@ use crate::reject::Reject;
 use crate::schema::Table;
 
 /// Input bytes per block by default. The Parquet writer pays per batch and column, so larger
-/// blocks convert faster (16 MiB blocks about 4%), but the blocks in flight cost memory (16 MiB
-/// blocks add about 90 MiB at two threads).
+/// blocks convert faster (16 MiB blocks about 5%), but the blocks and batches in flight cost
+/// memory, per decoding thread (16 MiB blocks add about 80 MiB at two threads).
 const BLOCK_BYTES: usize = 8 << 20;
 
 /// A byte buffer whose storage stays initialized when it is cleared and reused, so refilling

@@ -405,7 +405,16 @@ fn parquet_dictionaries_only_on_repeating_strings() {
     let props = WriteOptions::default()
         .parquet_properties_for(Table::Application)
         .unwrap();
-    let dictionary = |path: &str| props.dictionary_enabled(&ColumnPath::from(path));
+    // Every path below is a leaf of the table's Parquet schema: a path that is not would read
+    // as the default (enabled) whatever the policy.
+    let leaves = parquet::arrow::ArrowSchemaConverter::new()
+        .convert(&Table::Application.schema())
+        .unwrap();
+    let leaves: Vec<String> = leaves.columns().iter().map(|c| c.path().string()).collect();
+    let dictionary = |path: &str| {
+        assert!(leaves.iter().any(|l| l == path), "{path} is not a leaf");
+        props.dictionary_enabled(&ColumnPath::from(path))
+    };
     for path in [
         "app",
         "activity",
