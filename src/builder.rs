@@ -1,20 +1,18 @@
-//! Typed Arrow column builders for one table, filled one record at a time.
+//! Typed Arrow columns for one table, filled one record at a time.
 
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
-    TimestampMillisecondBuilder,
-};
-use arrow_array::{ArrayRef, RecordBatch, StructArray};
+use arrow_array::builder::{ListBuilder, StringBuilder};
+use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
+use arrow_array::{new_null_array, ArrayRef, RecordBatch, StructArray};
 use arrow_buffer::NullBufferBuilder;
 use arrow_schema::{Field, Fields};
 
 use crate::coerce::{self, Coerced};
+use crate::column::{FixedColumn, StrColumn};
 use crate::json::{self, Entry, Kind, Span};
 use crate::limits::Limits;
 use crate::schema::{registry, supporting_data_fields, ColumnKind, Table, UTC};
-use crate::string_column::StringColumn;
 
 /// `supporting_data`: `{data_type, data_values[]}` as a struct.
 struct SupportingDataBuilder {
@@ -23,19 +21,39 @@ struct SupportingDataBuilder {
     validity: NullBufferBuilder,
 }
 
-enum ColumnBuilder {
-    Str(StringColumn),
-    I64(Int64Builder),
-    F64(Float64Builder),
-    Bool(BooleanBuilder),
-    Ts(TimestampMillisecondBuilder),
-    LocalTs(TimestampMillisecondBuilder),
-    List(ListBuilder<StringBuilder>),
-    Support(Box<SupportingDataBuilder>),
+/// An Arrow builder that takes every row (nulls included), and the rows it holds: a column
+/// absent from a record is padded with nulls when it next gets a value, or when the batch ends.
+/// Used for the rare nested kinds; the others are [`StrColumn`] and [`FixedColumn`].
+struct Padded<B> {
+    builder: B,
+    filled: usize,
 }
 
-fn list_builder(capacity: usize) -> ListBuilder<StringBuilder> {
-    ListBuilder::with_capacity(StringBuilder::new(), capacity).with_field(Arc::new(Field::new(
+impl<B> Padded<B> {
+    fn new(builder: B) -> Self {
+        Padded { builder, filled: 0 }
+    }
+}
+
+/// One column's values for the batch being built.
+enum ColumnBuilder {
+    /// `ColumnKind::String`.
+    Str(StrColumn),
+    /// `ColumnKind::Json`.
+    Json(StrColumn),
+    I64(FixedColumn<i64>),
+    F64(FixedColumn<f64>),
+    Bool(FixedColumn<bool>),
+    /// `Timestamp(ms, UTC)`.
+    Ts(FixedColumn<i64>),
+    /// `_src_time_local`: filled from `src_time`, never from a key of its own.
+    LocalTs(FixedColumn<i64>),
+    List(Padded<ListBuilder<StringBuilder>>),
+    Support(Padded<Box<SupportingDataBuilder>>),
+}
+
+fn list_builder() -> ListBuilder<StringBuilder> {
+    ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new(
         "item",
         arrow_schema::DataType::Utf8,
         true,
@@ -43,81 +61,73 @@ fn list_builder(capacity: usize) -> ListBuilder<StringBuilder> {
 }
 
 impl ColumnBuilder {
-    fn new(kind: ColumnKind, capacity: usize) -> Self {
+    fn new(kind: ColumnKind) -> Self {
         match kind {
-            ColumnKind::String | ColumnKind::Json => {
-                ColumnBuilder::Str(StringColumn::with_capacity(capacity, 0))
+            ColumnKind::String => ColumnBuilder::Str(StrColumn::default()),
+            ColumnKind::Json => ColumnBuilder::Json(StrColumn::default()),
+            ColumnKind::Int64 => ColumnBuilder::I64(FixedColumn::with_capacity(0)),
+            ColumnKind::Float64 => ColumnBuilder::F64(FixedColumn::with_capacity(0)),
+            ColumnKind::Bool => ColumnBuilder::Bool(FixedColumn::with_capacity(0)),
+            ColumnKind::Timestamp => ColumnBuilder::Ts(FixedColumn::with_capacity(0)),
+            ColumnKind::LocalTimestamp => ColumnBuilder::LocalTs(FixedColumn::with_capacity(0)),
+            ColumnKind::StringList => ColumnBuilder::List(Padded::new(list_builder())),
+            ColumnKind::SupportingData => {
+                ColumnBuilder::Support(Padded::new(Box::new(SupportingDataBuilder {
+                    data_type: StringBuilder::new(),
+                    data_values: list_builder(),
+                    validity: NullBufferBuilder::new(0),
+                })))
             }
-            ColumnKind::Int64 => ColumnBuilder::I64(Int64Builder::with_capacity(capacity)),
-            ColumnKind::Float64 => ColumnBuilder::F64(Float64Builder::with_capacity(capacity)),
-            ColumnKind::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(capacity)),
-            ColumnKind::Timestamp => ColumnBuilder::Ts(
-                TimestampMillisecondBuilder::with_capacity(capacity).with_timezone(UTC),
+        }
+    }
+
+    /// Values appended in this batch (rows for the padded kinds).
+    fn len(&self) -> usize {
+        match self {
+            ColumnBuilder::Str(c) | ColumnBuilder::Json(c) => c.len(),
+            ColumnBuilder::I64(c) | ColumnBuilder::Ts(c) | ColumnBuilder::LocalTs(c) => c.len(),
+            ColumnBuilder::F64(c) => c.len(),
+            ColumnBuilder::Bool(c) => c.len(),
+            ColumnBuilder::List(p) => p.filled,
+            ColumnBuilder::Support(p) => p.filled,
+        }
+    }
+
+    /// The batch's `rows` rows as an array; the column is left empty, with room for the next
+    /// batch: `scale(n)` of this batch's `n` values (and bytes of text).
+    fn finish(
+        &mut self,
+        kind: ColumnKind,
+        rows: usize,
+        scale: impl Fn(usize) -> usize,
+    ) -> ArrayRef {
+        if self.len() == 0 {
+            // Nothing in this batch (common in wide tables): no buffers to fill.
+            return new_null_array(&kind.data_type(), rows);
+        }
+        let next = scale(self.len());
+        match self {
+            ColumnBuilder::Str(c) | ColumnBuilder::Json(c) => {
+                let bytes = scale(c.bytes());
+                Arc::new(c.finish(rows, next, bytes))
+            }
+            ColumnBuilder::I64(c) => Arc::new(c.finish::<Int64Type>(rows, next)),
+            ColumnBuilder::F64(c) => Arc::new(c.finish::<Float64Type>(rows, next)),
+            ColumnBuilder::Bool(c) => Arc::new(c.finish_bool(rows, next)),
+            ColumnBuilder::Ts(c) => Arc::new(
+                c.finish::<TimestampMillisecondType>(rows, next)
+                    .with_timezone(UTC),
             ),
-            ColumnKind::LocalTimestamp => {
-                ColumnBuilder::LocalTs(TimestampMillisecondBuilder::with_capacity(capacity))
+            ColumnBuilder::LocalTs(c) => Arc::new(c.finish::<TimestampMillisecondType>(rows, next)),
+            ColumnBuilder::List(p) => {
+                pad_list(p, rows);
+                p.filled = 0;
+                Arc::new(p.builder.finish())
             }
-            ColumnKind::StringList => ColumnBuilder::List(list_builder(capacity)),
-            ColumnKind::SupportingData => ColumnBuilder::Support(Box::new(SupportingDataBuilder {
-                data_type: StringBuilder::new(),
-                data_values: list_builder(capacity),
-                validity: NullBufferBuilder::new(capacity),
-            })),
-        }
-    }
-
-    fn append_nulls(&mut self, n: usize) {
-        match self {
-            ColumnBuilder::Str(b) => b.append_nulls(n),
-            ColumnBuilder::I64(b) => b.append_nulls(n),
-            ColumnBuilder::F64(b) => b.append_nulls(n),
-            ColumnBuilder::Bool(b) => b.append_nulls(n),
-            ColumnBuilder::Ts(b) => b.append_nulls(n),
-            ColumnBuilder::LocalTs(b) => b.append_nulls(n),
-            ColumnBuilder::List(b) => b.append_nulls(n),
-            ColumnBuilder::Support(s) => {
-                s.data_type.append_nulls(n);
-                s.data_values.append_nulls(n);
-                s.validity.append_n_nulls(n);
-            }
-        }
-    }
-
-    /// Bytes of string data appended since the last `finish` (string columns only).
-    fn value_bytes(&self) -> usize {
-        match self {
-            ColumnBuilder::Str(b) => b.values_slice().len(),
-            _ => 0,
-        }
-    }
-
-    /// Gives a finished builder (left empty, without capacity) room for `rows` rows and
-    /// `bytes` bytes of string data, so that the next batch grows no buffer (growing them from
-    /// nothing cost a realloc and a copy per doubling). Lists and structs keep growing.
-    fn reserve(&mut self, rows: usize, bytes: usize) {
-        match self {
-            ColumnBuilder::Str(b) => *b = StringColumn::with_capacity(rows, bytes),
-            ColumnBuilder::I64(b) => *b = Int64Builder::with_capacity(rows),
-            ColumnBuilder::F64(b) => *b = Float64Builder::with_capacity(rows),
-            ColumnBuilder::Bool(b) => *b = BooleanBuilder::with_capacity(rows),
-            ColumnBuilder::Ts(b) => {
-                *b = TimestampMillisecondBuilder::with_capacity(rows).with_timezone(UTC)
-            }
-            ColumnBuilder::LocalTs(b) => *b = TimestampMillisecondBuilder::with_capacity(rows),
-            ColumnBuilder::List(_) | ColumnBuilder::Support(_) => {}
-        }
-    }
-
-    fn finish(&mut self) -> ArrayRef {
-        match self {
-            ColumnBuilder::Str(b) => Arc::new(b.finish()),
-            ColumnBuilder::I64(b) => Arc::new(b.finish()),
-            ColumnBuilder::F64(b) => Arc::new(b.finish()),
-            ColumnBuilder::Bool(b) => Arc::new(b.finish()),
-            ColumnBuilder::Ts(b) => Arc::new(b.finish()),
-            ColumnBuilder::LocalTs(b) => Arc::new(b.finish()),
-            ColumnBuilder::List(b) => Arc::new(b.finish()),
-            ColumnBuilder::Support(s) => {
+            ColumnBuilder::Support(p) => {
+                pad_support(p, rows);
+                p.filled = 0;
+                let s = &mut p.builder;
                 let fields = Fields::from(supporting_data_fields());
                 let children: Vec<ArrayRef> = vec![
                     Arc::new(s.data_type.finish()),
@@ -126,6 +136,23 @@ impl ColumnBuilder {
                 Arc::new(StructArray::new(fields, children, s.validity.finish()))
             }
         }
+    }
+}
+
+fn pad_list(p: &mut Padded<ListBuilder<StringBuilder>>, row: usize) {
+    if p.filled < row {
+        p.builder.append_nulls(row - p.filled);
+        p.filled = row;
+    }
+}
+
+fn pad_support(p: &mut Padded<Box<SupportingDataBuilder>>, row: usize) {
+    if p.filled < row {
+        let n = row - p.filled;
+        p.builder.data_type.append_nulls(n);
+        p.builder.data_values.append_nulls(n);
+        p.builder.validity.append_n_nulls(n);
+        p.filled = row;
     }
 }
 
@@ -189,63 +216,53 @@ fn embedded_json(s: &str, limits: &Limits) -> Option<Span> {
     json::scan_value(s.as_bytes(), limits)
 }
 
-/// One column's builder and how many rows it holds. Columns absent from a record are not
-/// touched: they are padded with nulls when they next get a value, or when the batch ends, so a
-/// record costs time in proportion to its keys, not to the table's width.
-struct Column {
-    builder: ColumnBuilder,
-    kind: ColumnKind,
-    filled: usize,
-}
-
-impl Column {
-    #[inline]
-    fn pad_to(&mut self, row: usize) {
-        if self.filled < row {
-            self.builder.append_nulls(row - self.filled);
-            self.filled = row;
-        }
-    }
-}
-
-/// Builders for all columns of one table.
+/// Column values for one table, a batch at a time.
 pub(crate) struct TableBuilder {
     table: Table,
-    columns: Vec<Column>,
-    /// Indexes of `_src_time_local` and of the `src_time` it is parsed from, when the table
-    /// has them.
-    src_time_local: Option<(usize, usize)>,
-    extra: StringColumn,
+    columns: Vec<ColumnBuilder>,
+    kinds: Vec<ColumnKind>,
+    /// For each global field id: the column it fills in this table.
+    column_of_global: &'static [Option<u16>],
+    /// The column of `src_time` (`usize::MAX` when the table has none) and of the
+    /// `_src_time_local` parsed from it.
+    src_time: usize,
+    src_time_local: usize,
+    extra: StrColumn,
     rows: usize,
-    /// Rows a full batch has: the most the next batch's builders are sized for.
+    /// Input bytes of the rows appended (see [`TableBuilder::input_bytes`]).
+    input_bytes: usize,
+    /// Rows a full batch has: the most the next batch's columns are sized for.
     batch_rows: usize,
 }
 
 impl TableBuilder {
-    /// Builders for `table`, with room for `capacity` rows in the first batch. Each later
-    /// batch gets room for the rows and string bytes of the batch before, plus an eighth, up
-    /// to `batch_rows` rows.
-    pub fn new(table: Table, capacity: usize, batch_rows: usize) -> Self {
+    /// Columns for `table`. Each batch after the first gets room for the values and text of
+    /// the batch before, plus an eighth, scaled to at most `batch_rows` rows.
+    pub fn new(table: Table, batch_rows: usize) -> Self {
         let def = &registry().tables[table.index()];
-        let columns = def
+        let kept: Vec<&crate::schema::Column> = def
             .columns
             .iter()
             .filter(|c| c.name != crate::schema::EXTRA_COLUMN)
-            .map(|c| Column {
-                builder: ColumnBuilder::new(c.kind, capacity),
-                kind: c.kind,
-                filled: 0,
-            })
             .collect();
-        let position = |name: &str| def.columns.iter().position(|c| c.name == name);
-        let src_time_local =
-            position(crate::schema::SRC_TIME_LOCAL_COLUMN).zip(position("src_time"));
+        let position = |name: &str| kept.iter().position(|c| c.name == name);
+        let (src_time, src_time_local) = match (
+            position("src_time"),
+            position(crate::schema::SRC_TIME_LOCAL_COLUMN),
+        ) {
+            (Some(s), Some(l)) => (s, l),
+            _ => (usize::MAX, usize::MAX),
+        };
         TableBuilder {
             table,
-            columns,
+            columns: kept.iter().map(|c| ColumnBuilder::new(c.kind)).collect(),
+            kinds: kept.iter().map(|c| c.kind).collect(),
+            column_of_global: &def.column_of_global,
+            src_time,
             src_time_local,
-            extra: StringColumn::with_capacity(capacity, 0),
+            extra: StrColumn::default(),
             rows: 0,
+            input_bytes: 0,
             batch_rows,
         }
     }
@@ -254,237 +271,272 @@ impl TableBuilder {
         self.rows
     }
 
-    /// Appends one record. `column_of(entry)` gives the column an entry fills in this table,
-    /// `None` when the table has no such column. Entries flagged in `keep` (unknown keys, earlier
-    /// duplicates), entries without a column and entries whose values cannot be coerced all go
-    /// to `_extra`.
+    /// Bytes of input in the rows appended since the last batch. A column's text is at most 7
+    /// times that (`_extra` writes a raw control character as a 6-byte `\u` escape, plus
+    /// separators), which keeps it under Arrow's 2 GiB while this stays under `MAX_BATCH_BYTES`.
+    pub fn input_bytes(&self) -> usize {
+        self.input_bytes
+    }
+
+    /// Appends one record. Entries flagged `keep` (unknown keys, earlier duplicates), entries
+    /// without a column in this table and entries whose values cannot be coerced (flagged here)
+    /// go to `_extra`.
     pub fn append(
         &mut self,
         line: &[u8],
-        entries: &[Entry],
-        column_of: impl Fn(usize) -> Option<u16>,
-        keep: &mut [bool],
+        entries: &mut [Entry],
         limits: &Limits,
         scratch: &mut Scratch,
     ) {
-        let row = self.rows;
+        let row = self.rows as u32;
+        let mut extra = 0usize;
         let mut src_time = None;
-        for (i, e) in entries.iter().enumerate() {
-            if keep[i] {
+        for e in entries.iter_mut() {
+            if e.keep {
+                extra += 1;
                 continue;
             }
-            let Some(c) = column_of(i) else {
-                keep[i] = true;
+            // Entries without a field are flagged `keep` by the decoder.
+            let Some(c) = self.column_of_global[e.field as usize] else {
+                e.keep = true;
+                extra += 1;
                 continue;
             };
-            let col = &mut self.columns[c as usize];
-            col.pad_to(row);
-            if append_value(&mut col.builder, col.kind, &e.value, line, limits, scratch) {
-                col.filled = row + 1;
-            } else {
-                keep[i] = true;
-            }
-            if self.src_time_local.is_some_and(|(_, s)| s == c as usize) {
+            let c = c as usize;
+            if c == self.src_time {
                 src_time = Some(e.value);
             }
+            if !append_value(&mut self.columns[c], &e.value, row, line, limits, scratch) {
+                e.keep = true;
+                extra += 1;
+            }
         }
-        if let Some((c, _)) = self.src_time_local {
+        if let Some(v) = src_time {
             // Derived column: `_src_time_local` from `src_time`.
-            let parsed = src_time
-                .filter(|v| v.kind == Kind::String)
-                .and_then(|v| coerce::parse_src_time(str_of(&v, line, &mut scratch.text)));
-            if let Some(secs) = parsed {
-                let col = &mut self.columns[c];
-                col.pad_to(row);
-                if let ColumnBuilder::LocalTs(b) = &mut col.builder {
-                    b.append_value(secs * 1000);
-                    col.filled = row + 1;
-                }
+            let parsed = (v.kind == Kind::String)
+                .then(|| coerce::parse_src_time(str_of(&v, line, &mut scratch.text)))
+                .flatten();
+            if let (Some(secs), ColumnBuilder::LocalTs(c)) =
+                (parsed, &mut self.columns[self.src_time_local])
+            {
+                c.push(row, secs * 1000);
             }
         }
-        // `_extra`: the flagged entries, in input order, as one JSON object.
-        let buf = &mut scratch.bytes;
-        buf.clear();
-        for (i, e) in entries.iter().enumerate() {
-            if !keep[i] {
-                continue;
+        if extra > 0 {
+            // `_extra`: the flagged entries, in input order, as one JSON object.
+            let buf = self.extra.text();
+            let mut sep = b'{';
+            for e in entries.iter().filter(|e| e.keep) {
+                buf.push(sep);
+                sep = b',';
+                // Through push_compact: a raw control character in a key is escaped too.
+                json::push_compact(e.key.token(line), buf);
+                buf.push(b':');
+                json::push_compact(e.value.token(line), buf);
             }
-            buf.push(if buf.is_empty() { b'{' } else { b',' });
-            // Through push_compact: a raw control character in a key is escaped too.
-            json::push_compact(e.key.token(line), buf);
-            buf.push(b':');
-            json::push_compact(e.value.token(line), buf);
-        }
-        if buf.is_empty() {
-            self.extra.append_null();
-        } else {
             buf.push(b'}');
-            self.extra.append_value(utf8(buf));
+            self.extra.commit(row);
         }
         self.rows += 1;
+        self.input_bytes += line.len();
     }
 
-    /// Finishes the rows appended so far into a batch and resets the builders.
+    /// Finishes the rows appended so far into a batch and resets the columns.
     pub fn finish(&mut self) -> RecordBatch {
         let rows = self.rows;
-        // The next batch is sized like this one, plus an eighth.
-        let next = (rows + rows / 8).clamp(1, self.batch_rows.max(1));
-        let scaled = |bytes: usize| (bytes as u64 * next as u64 / rows.max(1) as u64) as usize;
+        // The next batch is sized like this one, plus an eighth, for at most `batch_rows` rows.
+        let next_rows = (rows + rows / 8).clamp(1, self.batch_rows.max(1));
+        let scale = |n: usize| (n as u64 * next_rows as u64 / rows.max(1) as u64) as usize;
         let mut arrays: Vec<ArrayRef> = self
             .columns
             .iter_mut()
-            .map(|c| {
-                c.pad_to(rows);
-                c.filled = 0;
-                let bytes = c.builder.value_bytes();
-                let array = c.builder.finish();
-                c.builder.reserve(next, scaled(bytes));
-                array
-            })
+            .zip(&self.kinds)
+            .map(|(c, &kind)| c.finish(kind, rows, scale))
             .collect();
-        let bytes = self.extra.values_slice().len();
-        arrays.push(Arc::new(self.extra.finish()));
-        self.extra = StringColumn::with_capacity(next, scaled(bytes));
+        let (values, bytes) = (scale(self.extra.len()), scale(self.extra.bytes()));
+        arrays.push(Arc::new(self.extra.finish(rows, values, bytes)));
         self.rows = 0;
+        self.input_bytes = 0;
         RecordBatch::try_new(self.table.schema(), arrays)
             .expect("builders match the table schema by construction")
     }
 }
 
-/// Appends `v` to `builder`; returns false when the value must be kept in `_extra` instead
-/// (nothing is appended then).
+/// Appends `v` at `row` to `column`; returns false when the value must be kept in `_extra`
+/// instead (nothing is appended then). An absent value (JSON `null`, a placeholder in a typed
+/// column) appends nothing: the row stays null.
+#[inline(always)]
 fn append_value(
-    builder: &mut ColumnBuilder,
-    kind: ColumnKind,
+    column: &mut ColumnBuilder,
     v: &Span,
+    row: u32,
     line: &[u8],
     limits: &Limits,
     scratch: &mut Scratch,
 ) -> bool {
     macro_rules! put {
-        ($b:expr, $c:expr) => {
-            match $c {
-                Coerced::Value(x) => $b.append_value(x),
-                Coerced::Null => $b.append_null(),
+        ($c:expr, $coerced:expr) => {
+            match $coerced {
+                Coerced::Value(x) => $c.push(row, x),
+                Coerced::Null => {}
                 Coerced::Keep => return false,
             }
         };
     }
-    match (builder, kind) {
-        (ColumnBuilder::Str(b), ColumnKind::String) => match v.kind {
-            Kind::String => b.append_value(str_of(v, line, &mut scratch.text)),
-            Kind::Number => b.append_value(utf8(v.bytes(line))),
-            Kind::True => b.append_value("true"),
-            Kind::False => b.append_value("false"),
-            Kind::Null => b.append_null(),
+    match column {
+        ColumnBuilder::Str(c) => match v.kind {
+            Kind::String if !v.escaped => c.push_slice(row, line, v.start as usize, v.end as usize),
+            Kind::String => {
+                json::unescape_bytes(v.bytes(line), c.text());
+                c.commit(row);
+            }
+            Kind::Number => c.push_slice(row, line, v.start as usize, v.end as usize),
+            Kind::True => c.push(row, "true"),
+            Kind::False => c.push(row, "false"),
+            Kind::Null => {}
             Kind::Object | Kind::Array => return false,
         },
-        (ColumnBuilder::Str(b), _) => match v.kind {
-            // Json columns.
-            Kind::Null => b.append_null(),
-            Kind::String => {
-                if coerce::is_placeholder(v.bytes(line)) {
-                    b.append_null();
-                } else {
-                    let s = str_of(v, line, &mut scratch.text);
-                    if embedded_json(s, limits).is_some() {
-                        scratch.bytes.clear();
-                        json::push_compact(s.as_bytes(), &mut scratch.bytes);
-                        b.append_value(utf8(&scratch.bytes));
-                    } else {
-                        // The literal as sent, raw control characters escaped (strict JSON).
-                        scratch.bytes.clear();
-                        json::push_compact(v.token(line), &mut scratch.bytes);
-                        b.append_value(utf8(&scratch.bytes));
-                    }
-                }
-            }
-            _ => {
-                scratch.bytes.clear();
-                json::push_compact(v.token(line), &mut scratch.bytes);
-                b.append_value(utf8(&scratch.bytes));
-            }
-        },
-        (ColumnBuilder::I64(b), _) => put!(b, coerce::int64(v, line)),
-        (ColumnBuilder::F64(b), _) => put!(b, coerce::float64(v, line)),
-        (ColumnBuilder::Bool(b), _) => put!(b, coerce::boolean(v, line)),
-        (ColumnBuilder::Ts(b), _) => put!(b, coerce::timestamp(v, line)),
-        (ColumnBuilder::LocalTs(_), _) => return false,
-        (ColumnBuilder::List(b), _) => match v.kind {
-            Kind::Null => b.append_null(),
-            Kind::Array => {
-                let token = v.token(line);
-                json::array_elements(token, limits, |e| append_list_item(b, &e, token, scratch));
-                b.append(true);
-            }
-            Kind::String => {
-                if coerce::is_placeholder(v.bytes(line)) {
-                    b.append_null();
-                } else {
-                    let s = str_of(v, line, &mut scratch.text).to_owned();
-                    match embedded_json(&s, limits) {
-                        Some(inner) if inner.kind == Kind::Array => {
-                            let token = inner.token(s.as_bytes());
-                            json::array_elements(token, limits, |e| {
-                                append_list_item(b, &e, token, scratch)
-                            });
-                            b.append(true);
-                        }
-                        _ => return false,
-                    }
-                }
-            }
-            _ => return false,
-        },
-        (ColumnBuilder::Support(s), _) => match v.kind {
-            Kind::Null => {
-                s.data_type.append_null();
-                s.data_values.append_null();
-                s.validity.append_null();
-            }
-            Kind::String if coerce::is_placeholder(v.bytes(line)) => {
-                s.data_type.append_null();
-                s.data_values.append_null();
-                s.validity.append_null();
-            }
-            Kind::Object => {
-                let token = v.token(line);
-                let mut data_type = None;
-                let mut data_values = None;
-                let mut fits = true;
-                json::object_entries(token, limits, |k, val| match (k.bytes(token), val.kind) {
-                    (b"data_type", Kind::String | Kind::Null) if data_type.is_none() => {
-                        data_type = Some(val)
-                    }
-                    (b"data_values", Kind::Array | Kind::Null) if data_values.is_none() => {
-                        data_values = Some(val)
-                    }
-                    _ => fits = false,
-                });
-                if !fits {
-                    return false;
-                }
-                match data_type {
-                    Some(dt) if dt.kind == Kind::String => {
-                        s.data_type
-                            .append_value(str_of(&dt, token, &mut scratch.text))
-                    }
-                    _ => s.data_type.append_null(),
-                }
-                match data_values {
-                    Some(dv) if dv.kind == Kind::Array => {
-                        let inner = dv.token(token);
-                        json::array_elements(inner, limits, |e| {
-                            append_list_item(&mut s.data_values, &e, inner, scratch)
-                        });
-                        s.data_values.append(true);
-                    }
-                    _ => s.data_values.append_null(),
-                }
-                s.validity.append_non_null();
-            }
-            _ => return false,
-        },
+        ColumnBuilder::Json(c) => append_json(c, v, row, line, limits, scratch),
+        ColumnBuilder::I64(c) => put!(c, coerce::int64(v, line)),
+        ColumnBuilder::F64(c) => put!(c, coerce::float64(v, line)),
+        ColumnBuilder::Bool(c) => put!(c, coerce::boolean(v, line)),
+        ColumnBuilder::Ts(c) => put!(c, coerce::timestamp(v, line)),
+        ColumnBuilder::LocalTs(_) => return false,
+        ColumnBuilder::List(p) => return append_list(p, v, row, line, limits, scratch),
+        ColumnBuilder::Support(p) => return append_support(p, v, row, line, limits, scratch),
     }
+    true
+}
+
+/// A `Json` column's value: compact JSON text (a string holding JSON is unwrapped).
+#[inline(never)]
+fn append_json(
+    c: &mut StrColumn,
+    v: &Span,
+    row: u32,
+    line: &[u8],
+    limits: &Limits,
+    scratch: &mut Scratch,
+) {
+    match v.kind {
+        Kind::Null => return,
+        Kind::String if coerce::is_placeholder(v.bytes(line)) => return,
+        Kind::String => {
+            let s = str_of(v, line, &mut scratch.text);
+            if embedded_json(s, limits).is_some() {
+                json::push_compact(s.as_bytes(), c.text());
+            } else {
+                // The literal as sent, raw control characters escaped (strict JSON).
+                json::push_compact(v.token(line), c.text());
+            }
+        }
+        _ => json::push_compact(v.token(line), c.text()),
+    }
+    c.commit(row);
+}
+
+/// A `List<Utf8>` column's value: an array of scalars, or a string holding one.
+#[inline(never)]
+fn append_list(
+    p: &mut Padded<ListBuilder<StringBuilder>>,
+    v: &Span,
+    row: u32,
+    line: &[u8],
+    limits: &Limits,
+    scratch: &mut Scratch,
+) -> bool {
+    pad_list(p, row as usize);
+    let b = &mut p.builder;
+    match v.kind {
+        Kind::Null => b.append_null(),
+        Kind::Array => {
+            let token = v.token(line);
+            json::array_elements(token, limits, |e| append_list_item(b, &e, token, scratch));
+            b.append(true);
+        }
+        Kind::String => {
+            if coerce::is_placeholder(v.bytes(line)) {
+                b.append_null();
+            } else {
+                let s = str_of(v, line, &mut scratch.text).to_owned();
+                match embedded_json(&s, limits) {
+                    Some(inner) if inner.kind == Kind::Array => {
+                        let token = inner.token(s.as_bytes());
+                        json::array_elements(token, limits, |e| {
+                            append_list_item(b, &e, token, scratch)
+                        });
+                        b.append(true);
+                    }
+                    _ => return false,
+                }
+            }
+        }
+        _ => return false,
+    }
+    p.filled = row as usize + 1;
+    true
+}
+
+/// The `supporting_data` struct column's value.
+#[inline(never)]
+fn append_support(
+    p: &mut Padded<Box<SupportingDataBuilder>>,
+    v: &Span,
+    row: u32,
+    line: &[u8],
+    limits: &Limits,
+    scratch: &mut Scratch,
+) -> bool {
+    let null = match v.kind {
+        Kind::Null => true,
+        Kind::String if coerce::is_placeholder(v.bytes(line)) => true,
+        Kind::Object => false,
+        _ => return false,
+    };
+    let token = v.token(line);
+    let mut data_type = None;
+    let mut data_values = None;
+    if !null {
+        let mut fits = true;
+        json::object_entries(token, limits, |k, val| match (k.bytes(token), val.kind) {
+            (b"data_type", Kind::String | Kind::Null) if data_type.is_none() => {
+                data_type = Some(val)
+            }
+            (b"data_values", Kind::Array | Kind::Null) if data_values.is_none() => {
+                data_values = Some(val)
+            }
+            _ => fits = false,
+        });
+        if !fits {
+            return false;
+        }
+    }
+    pad_support(p, row as usize);
+    let s = &mut p.builder;
+    if null {
+        s.data_type.append_null();
+        s.data_values.append_null();
+        s.validity.append_null();
+    } else {
+        match data_type {
+            Some(dt) if dt.kind == Kind::String => {
+                s.data_type
+                    .append_value(str_of(&dt, token, &mut scratch.text))
+            }
+            _ => s.data_type.append_null(),
+        }
+        match data_values {
+            Some(dv) if dv.kind == Kind::Array => {
+                let inner = dv.token(token);
+                json::array_elements(inner, limits, |e| {
+                    append_list_item(&mut s.data_values, &e, inner, scratch)
+                });
+                s.data_values.append(true);
+            }
+            _ => s.data_values.append_null(),
+        }
+        s.validity.append_non_null();
+    }
+    p.filled = row as usize + 1;
     true
 }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 
-use crate::builder::{str_of, Scratch, TableBuilder};
-use crate::json::{self, Entry, Kind};
-use crate::keys::KeyWords;
+use crate::builder::{Scratch, TableBuilder};
+use crate::fields::FieldIds;
+use crate::json::{self, Entry, Kind, NO_FIELD};
 use crate::limits::Limits;
 use crate::reject::Reject;
 use crate::route::{route, RouteKeys, Truthy};
@@ -96,19 +96,16 @@ struct RouteIds {
 /// Per-record working state, reused between records.
 struct Row {
     entries: Vec<Entry>,
-    keep: Vec<bool>,
-    global: Vec<u32>,
-    /// Per global field id, and at the end for the start of a record: the field that followed
-    /// it the last time (`NO_FIELD` when none yet).
-    next_field: Vec<u32>,
-    /// Per global field id: (generation, entry index).
+    fields: FieldIds,
+    /// Per global field id: (generation, entry index) of its last entry in the current record.
     slots: Vec<(u32, u32)>,
     generation: u32,
     scratch: Scratch,
-    key_scratch: String,
 }
 
-const NO_FIELD: u32 = u32::MAX;
+/// A batch closes once its rows hold this many input bytes, whatever its row count: a
+/// column's text stays far below Arrow's 2 GiB offsets (see `TableBuilder::input_bytes`).
+const MAX_BATCH_BYTES: usize = 256 << 20;
 
 /// A push decoder for Netskope NDJSON.
 ///
@@ -167,16 +164,13 @@ impl Decoder {
             builders: (0..Table::ALL.len()).map(|_| None).collect(),
             row: Row {
                 entries: Vec::new(),
-                keep: Vec::new(),
-                global: Vec::new(),
-                next_field: vec![NO_FIELD; reg.field_names.len() + 1],
+                fields: FieldIds::new(),
                 slots: vec![(0, 0); reg.field_names.len()],
                 generation: 0,
                 scratch: Scratch {
                     text: String::new(),
                     bytes: Vec::new(),
                 },
-                key_scratch: String::new(),
             },
             route_ids: RouteIds {
                 type_: g("type"),
@@ -360,7 +354,7 @@ impl Decoder {
             Kind::Array => self.records_in_array(bytes, value, doc.offset, doc.line, &limits),
             _ => {
                 let mut entries = std::mem::take(&mut self.row.entries);
-                match json::scan_object(token, &limits, &mut entries) {
+                match self.row.fields.scan(token, &limits, &mut entries) {
                     Ok(()) => match envelope(token, &entries) {
                         Some(records) => {
                             let records = json::Span {
@@ -370,7 +364,7 @@ impl Decoder {
                             };
                             self.records_in_array(bytes, records, doc.offset, doc.line, &limits)
                         }
-                        None => self.record(token, &entries),
+                        None => self.record(token, &mut entries),
                     },
                     Err(e) => {
                         let msg = format!("{} (line {})", e.message, line_at(base + e.position));
@@ -524,7 +518,7 @@ impl Decoder {
         }
         let limits = self.options.limits.clone();
         let mut entries = std::mem::take(&mut self.row.entries);
-        match json::scan_object(l, &limits, &mut entries) {
+        match self.row.fields.scan(l, &limits, &mut entries) {
             Err(e) => {
                 let msg = format!(
                     "{} (at byte {} of the line)",
@@ -537,7 +531,7 @@ impl Decoder {
                 if let Some(records) = envelope(l, &entries) {
                     self.records_in_array(l, records, start + lead, self.line_no, &limits);
                 } else {
-                    self.record(l, &entries);
+                    self.record(l, &mut entries);
                 }
             }
         }
@@ -572,10 +566,10 @@ impl Decoder {
                 self.reject(line, at, msg, bytes, false);
                 continue;
             }
-            match json::scan_object(bytes, limits, &mut entries) {
+            match self.row.fields.scan(bytes, limits, &mut entries) {
                 Ok(()) => {
                     self.stats.unwrapped += 1;
-                    self.record(bytes, &entries);
+                    self.record(bytes, &mut entries);
                 }
                 Err(err) => self.reject(line, at, err.message, bytes, false),
             }
@@ -583,8 +577,7 @@ impl Decoder {
     }
 
     /// Routes and appends one scanned record.
-    fn record(&mut self, line: &[u8], entries: &[Entry]) {
-        let reg = registry();
+    fn record(&mut self, line: &[u8], entries: &mut [Entry]) {
         let row = &mut self.row;
         row.generation = row.generation.wrapping_add(1);
         if row.generation == 0 {
@@ -592,112 +585,78 @@ impl Decoder {
             row.generation = 1;
         }
         let gen = row.generation;
-        row.keep.clear();
-        row.keep.resize(entries.len(), false);
-        row.global.clear();
-        // Records of one kind repeat their key order, and exports interleave a few kinds:
-        // try the field that followed the previous known key last time before hashing the key.
-        let mut before = reg.field_names.len();
-        for (i, e) in entries.iter().enumerate() {
-            let guess = row.next_field[before];
-            let g = if e.key.escaped {
-                let key = str_of(&e.key, line, &mut row.key_scratch);
-                reg.global_id(key.as_bytes())
-            } else {
-                let key = e.key.bytes(line);
-                let words = KeyWords::within(line, e.key.start as usize, e.key.end as usize);
-                if guess != NO_FIELD && reg.keys.is(guess as u16, key, &words) {
-                    Some(guess as u16)
-                } else {
-                    reg.keys.get(key, &words)
-                }
-            };
-            if let Some(g) = g {
-                row.next_field[before] = u32::from(g);
+        for i in 0..entries.len() {
+            let g = entries[i].field;
+            if g == NO_FIELD {
+                entries[i].keep = true;
+                continue;
             }
-            match g {
-                Some(g) => {
-                    before = g as usize;
-                    row.global.push(g as u32);
-                    let slot = &mut row.slots[g as usize];
-                    if slot.0 == gen {
-                        // Duplicate key: the last value wins, earlier ones go to `_extra`.
-                        row.keep[slot.1 as usize] = true;
-                    }
-                    *slot = (gen, i as u32);
-                }
-                None => {
-                    row.global.push(NO_FIELD);
-                    row.keep[i] = true;
-                }
+            let slot = &mut row.slots[g as usize];
+            if slot.0 == gen {
+                // Duplicate key: the last value wins, earlier ones go to `_extra`.
+                entries[slot.1 as usize].keep = true;
             }
+            *slot = (gen, i as u32);
         }
-        let global = &row.global;
-        let slot_of = |g: u16| -> Option<u32> {
-            let s = row.slots[g as usize];
-            (s.0 == gen).then_some(s.1)
-        };
         let table = match self.options.table {
             Some(t) => t,
-            None => {
-                let ids = &self.route_ids;
-                let value = |id: Option<u16>| {
-                    id.and_then(slot_of)
-                        .map(|e| entries[e as usize].value)
-                        .filter(|v| v.kind != Kind::Null)
-                };
-                // String values, unescaped (escapes in these short values are rare).
-                let text = |id: Option<u16>| -> Option<Cow<'_, [u8]>> {
-                    let v = value(id).filter(|v| v.kind == Kind::String)?;
-                    Some(if v.escaped {
-                        let mut s = String::new();
-                        json::unescape_into(v.bytes(line), &mut s);
-                        Cow::Owned(s.into_bytes())
-                    } else {
-                        Cow::Borrowed(v.bytes(line))
-                    })
-                };
-                let alert = value(ids.alert).map(|v| match v.kind {
-                    Kind::True => Truthy::Yes,
-                    Kind::String => Truthy::from_str_bytes(&text(ids.alert).unwrap_or_default()),
-                    Kind::Number if v.bytes(line) == b"1" => Truthy::Yes,
-                    _ => Truthy::No,
-                });
-                let (type_, record_type, alert_type) =
-                    (text(ids.type_), text(ids.record_type), text(ids.alert_type));
-                let keys = RouteKeys {
-                    type_: type_.as_deref(),
-                    record_type: record_type.as_deref(),
-                    alert,
-                    alert_type: alert_type.as_deref(),
-                    has_incident_fields: value(ids.dlp_match_info).is_some()
-                        || value(ids.dlp_incident_id).is_some(),
-                };
-                route(&keys)
-            }
+            None => route_record(line, entries, &row.slots, gen, &self.route_ids),
         };
-        let def = &reg.tables[table.index()];
-        let column_of = |i: usize| match global[i] {
-            NO_FIELD => None,
-            g => def.column_of_global[g as usize],
-        };
-        let capacity = self.options.batch_size.min(1024);
         let batch_rows = self.options.batch_size;
         let builder = self.builders[table.index()]
-            .get_or_insert_with(|| TableBuilder::new(table, capacity, batch_rows));
-        builder.append(
-            line,
-            entries,
-            column_of,
-            &mut row.keep,
-            &self.options.limits,
-            &mut row.scratch,
-        );
+            .get_or_insert_with(|| TableBuilder::new(table, batch_rows));
+        builder.append(line, entries, &self.options.limits, &mut row.scratch);
         self.stats.rows[table.index()] += 1;
-        if builder.rows() >= self.options.batch_size.max(1) {
+        if builder.rows() >= self.options.batch_size.max(1)
+            || builder.input_bytes() >= MAX_BATCH_BYTES
+        {
             self.flush_table(table);
         }
     }
+}
+
+/// The table of a record whose entries' last occurrences are in `slots` (for `gen`).
+fn route_record(
+    line: &[u8],
+    entries: &[Entry],
+    slots: &[(u32, u32)],
+    gen: u32,
+    ids: &RouteIds,
+) -> Table {
+    let value = |id: Option<u16>| {
+        let s = slots[id? as usize];
+        (s.0 == gen)
+            .then(|| entries[s.1 as usize].value)
+            .filter(|v| v.kind != Kind::Null)
+    };
+    // String values, unescaped (escapes in these short values are rare).
+    let text = |id: Option<u16>| -> Option<Cow<'_, [u8]>> {
+        let v = value(id).filter(|v| v.kind == Kind::String)?;
+        Some(if v.escaped {
+            let mut s = String::new();
+            json::unescape_into(v.bytes(line), &mut s);
+            Cow::Owned(s.into_bytes())
+        } else {
+            Cow::Borrowed(v.bytes(line))
+        })
+    };
+    let alert = value(ids.alert).map(|v| match v.kind {
+        Kind::True => Truthy::Yes,
+        Kind::String => Truthy::from_str_bytes(&text(ids.alert).unwrap_or_default()),
+        Kind::Number if v.bytes(line) == b"1" => Truthy::Yes,
+        _ => Truthy::No,
+    });
+    let (type_, record_type, alert_type) =
+        (text(ids.type_), text(ids.record_type), text(ids.alert_type));
+    let keys = RouteKeys {
+        type_: type_.as_deref(),
+        record_type: record_type.as_deref(),
+        alert,
+        alert_type: alert_type.as_deref(),
+        has_incident_fields: value(ids.dlp_match_info).is_some()
+            || value(ids.dlp_incident_id).is_some(),
+    };
+    route(&keys)
 }
 
 /// What a line (without `\n`, `\r` and BOM) is, for the start of a source.

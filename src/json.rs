@@ -54,7 +54,15 @@ impl Span {
 pub(crate) struct Entry {
     pub key: Span,
     pub value: Span,
+    /// The key's global field id (see `crate::schema::Registry`), [`NO_FIELD`] when no table
+    /// has a column of that name.
+    pub field: u16,
+    /// The entry goes to `_extra` (unknown key, earlier duplicate, value that does not fit).
+    pub keep: bool,
 }
+
+/// [`Entry::field`] of a key that names no field.
+pub(crate) const NO_FIELD: u16 = u16::MAX;
 
 /// Why a line is not a valid JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +89,228 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// Cursor over one line.
+/// The first position at or after `pos` that is not whitespace.
+#[inline]
+fn skip_ws(buf: &[u8], mut pos: usize) -> usize {
+    while pos < buf.len() && is_ws(buf[pos]) {
+        pos += 1;
+    }
+    pos
+}
+
+/// How the byte at `pos` reads in an error message.
+fn describe(buf: &[u8], pos: usize) -> String {
+    match buf.get(pos) {
+        None => "end of line".to_string(),
+        Some(b) if b.is_ascii_graphic() => format!("'{}'", *b as char),
+        Some(b) => format!("byte 0x{b:02x}"),
+    }
+}
+
+/// The error for a missing `what` at `pos`.
+#[cold]
+#[inline(never)]
+fn unexpected<T>(buf: &[u8], pos: usize, what: &str) -> Result<T> {
+    if pos >= buf.len() {
+        err(
+            pos,
+            format!("truncated JSON: expected {what} but the line ended"),
+        )
+    } else {
+        err(
+            pos,
+            format!("expected {what}, found {}", describe(buf, pos)),
+        )
+    }
+}
+
+/// The position after `b`, which must be the next byte after optional whitespace.
+#[inline(always)]
+fn expect(buf: &[u8], pos: usize, b: u8, what: &str) -> Result<usize> {
+    if buf.get(pos) == Some(&b) {
+        return Ok(pos + 1);
+    }
+    expect_after_ws(buf, pos, b, what)
+}
+
+/// [`expect`] where whitespace comes first (never in compact lines).
+#[cold]
+#[inline(never)]
+fn expect_after_ws(buf: &[u8], pos: usize, b: u8, what: &str) -> Result<usize> {
+    let pos = skip_ws(buf, pos);
+    if buf.get(pos) == Some(&b) {
+        Ok(pos + 1)
+    } else {
+        unexpected(buf, pos, what)
+    }
+}
+
+/// The end of a string whose text starts at `from`: the position of its closing quote, and
+/// whether the text holds escapes (all of which are validated).
+#[inline(always)]
+fn string_end(buf: &[u8], from: usize) -> Result<(usize, bool)> {
+    match find::quote_or_backslash(buf, from) {
+        Some(p) if buf[p] == b'"' => Ok((p, false)),
+        Some(p) => string_end_escaped(buf, p),
+        None => err(buf.len(), "truncated JSON: unterminated string"),
+    }
+}
+
+/// [`string_end`] from the first backslash of a string, at `at`.
+#[inline(never)]
+fn string_end_escaped(buf: &[u8], mut at: usize) -> Result<(usize, bool)> {
+    loop {
+        let next = escape(buf, at)?;
+        match find::quote_or_backslash(buf, next) {
+            Some(p) if buf[p] == b'"' => return Ok((p, true)),
+            Some(p) => at = p,
+            None => return err(buf.len(), "truncated JSON: unterminated string"),
+        }
+    }
+}
+
+/// Validates the escape sequence whose backslash is at `at`; returns the position after it.
+fn escape(buf: &[u8], at: usize) -> Result<usize> {
+    match buf.get(at + 1) {
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 2),
+        Some(b'u') => {
+            let hi = hex4(buf, at + 2)
+                .ok_or_else(|| bad_escape(at, "\\u must be followed by 4 hex digits"))?;
+            let pos = at + 6;
+            if (0xDC00..0xE000).contains(&hi) {
+                return err(at, format!("lone low surrogate \\u{hi:04X} in string"));
+            }
+            if (0xD800..0xDC00).contains(&hi) {
+                let lo = if buf.get(pos) == Some(&b'\\') && buf.get(pos + 1) == Some(&b'u') {
+                    hex4(buf, pos + 2)
+                } else {
+                    None
+                };
+                return match lo {
+                    Some(lo) if (0xDC00..0xE000).contains(&lo) => Ok(pos + 6),
+                    _ => err(at, format!("lone high surrogate \\u{hi:04X} in string")),
+                };
+            }
+            Ok(pos)
+        }
+        None => err(at, "truncated JSON: unterminated string"),
+        Some(_) => Err(bad_escape(at, "invalid escape sequence")),
+    }
+}
+
+/// The end of the run of ASCII digits starting at `p`, 8 bytes at a time.
+#[inline(always)]
+fn digits_end(b: &[u8], mut p: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    while p + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[p..p + 8].try_into().expect("8 bytes"));
+        // A digit byte becomes 0..=9; adding 0x76 sets the high bit of anything above 9 (a
+        // byte that already had it is marked by `| x`). Carries only leave marked bytes, so
+        // the lowest mark is the first byte that is not a digit.
+        let x = w ^ (ONES * 0x30);
+        let marks = (x.wrapping_add(ONES * 0x76) | x) & (ONES * 0x80);
+        if marks != 0 {
+            return p + (marks.trailing_zeros() / 8) as usize;
+        }
+        p += 8;
+    }
+    while p < b.len() && b[p].is_ascii_digit() {
+        p += 1;
+    }
+    p
+}
+
+/// Scans a number starting at `start`; returns the position after it.
+#[inline]
+fn number(b: &[u8], start: usize) -> Result<usize> {
+    let mut p = start;
+    if b.get(p) == Some(&b'-') {
+        p += 1;
+    }
+    match b.get(p) {
+        Some(b'0') => p += 1,
+        Some(b'1'..=b'9') => p = digits_end(b, p + 1),
+        _ => return err(start, "invalid number"),
+    }
+    if matches!(b.get(p), Some(b',' | b'}' | b']')) {
+        return Ok(p);
+    }
+    number_rest(b, start, p)
+}
+
+/// The fraction, exponent and end checks of a number whose integer part ends at `p`.
+#[inline(never)]
+fn number_rest(b: &[u8], start: usize, mut p: usize) -> Result<usize> {
+    if b.get(p) == Some(&b'.') {
+        p += 1;
+        if !matches!(b.get(p), Some(b'0'..=b'9')) {
+            return err(start, "invalid number: digits expected after '.'");
+        }
+        p = digits_end(b, p);
+    }
+    if matches!(b.get(p), Some(b'e' | b'E')) {
+        p += 1;
+        if matches!(b.get(p), Some(b'+' | b'-')) {
+            p += 1;
+        }
+        if !matches!(b.get(p), Some(b'0'..=b'9')) {
+            return err(start, "invalid number: digits expected in exponent");
+        }
+        p = digits_end(b, p);
+    }
+    if matches!(b.get(p), Some(b'0'..=b'9' | b'x' | b'X' | b'.')) {
+        return err(start, "invalid number");
+    }
+    Ok(p)
+}
+
+/// One bit per open container (1 = object, 0 = array), without allocating below 64 levels.
+struct BitStack {
+    len: usize,
+    low: u64,
+    more: Vec<u64>,
+}
+
+impl BitStack {
+    fn new() -> Self {
+        BitStack {
+            len: 0,
+            low: 0,
+            more: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, bit: bool) {
+        let (word, i) = match self.len {
+            n @ 0..64 => (&mut self.low, n),
+            n => {
+                let w = (n - 64) / 64;
+                if w == self.more.len() {
+                    self.more.push(0);
+                }
+                (&mut self.more[w], (n - 64) % 64)
+            }
+        };
+        *word = (*word & !(1 << i)) | (u64::from(bit) << i);
+        self.len += 1;
+    }
+
+    fn last(&self) -> Option<bool> {
+        let n = self.len.checked_sub(1)?;
+        let word = if n < 64 {
+            self.low
+        } else {
+            self.more[(n - 64) / 64]
+        };
+        Some(word >> (n % 64) & 1 == 1)
+    }
+
+    fn pop(&mut self) {
+        self.len -= 1;
+    }
+}
+
+/// Cursor over one line, for values other than the top-level object's strings.
 struct Scanner<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -91,24 +320,7 @@ struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     #[inline]
     fn skip_ws(&mut self) {
-        while self.pos < self.buf.len() && is_ws(self.buf[self.pos]) {
-            self.pos += 1;
-        }
-    }
-
-    /// [`Scanner::skip_ws`] for where a compact line has no whitespace: one test when the
-    /// next byte is not whitespace.
-    #[inline(always)]
-    fn skip_ws_rare(&mut self) {
-        if self.peek().is_some_and(is_ws) {
-            self.skip_ws_cold();
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn skip_ws_cold(&mut self) {
-        self.skip_ws();
+        self.pos = skip_ws(self.buf, self.pos);
     }
 
     #[inline]
@@ -117,156 +329,21 @@ impl<'a> Scanner<'a> {
     }
 
     fn describe(&self) -> String {
-        match self.peek() {
-            None => "end of line".to_string(),
-            Some(b) if b.is_ascii_graphic() => format!("'{}'", b as char),
-            Some(b) => format!("byte 0x{b:02x}"),
-        }
-    }
-
-    #[inline]
-    fn expect(&mut self, b: u8, what: &str) -> Result<()> {
-        if self.peek() != Some(b) {
-            self.skip_ws_rare();
-        }
-        if self.peek() == Some(b) {
-            self.pos += 1;
-            Ok(())
-        } else {
-            self.unexpected(what)
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn unexpected(&self, what: &str) -> Result<()> {
-        if self.pos >= self.buf.len() {
-            err(
-                self.pos,
-                format!("truncated JSON: expected {what} but the line ended"),
-            )
-        } else {
-            err(
-                self.pos,
-                format!("expected {what}, found {}", self.describe()),
-            )
-        }
-    }
-
-    /// Scans a string whose opening quote is at `self.pos - 1`. Returns (end, escaped) where
-    /// `end` is the position of the closing quote.
-    #[inline(always)]
-    fn string(&mut self) -> Result<(usize, bool)> {
-        let mut escaped = false;
-        loop {
-            match find::quote_or_backslash(self.buf, self.pos) {
-                None => return err(self.buf.len(), "truncated JSON: unterminated string"),
-                Some(i) => {
-                    self.pos = i;
-                    if self.buf[self.pos] == b'"' {
-                        let end = self.pos;
-                        self.pos += 1;
-                        return Ok((end, escaped));
-                    }
-                    escaped = true;
-                    self.escape()?;
-                }
-            }
-        }
+        describe(self.buf, self.pos)
     }
 
     /// Scans a string value whose opening quote is at the cursor.
     #[inline(always)]
     fn string_value(&mut self) -> Result<Span> {
-        self.pos += 1;
-        let start = self.pos;
-        let (end, escaped) = self.string()?;
+        let start = self.pos + 1;
+        let (end, escaped) = string_end(self.buf, start)?;
+        self.pos = end + 1;
         Ok(Span {
             start: start as u32,
             end: end as u32,
             kind: Kind::String,
             escaped,
         })
-    }
-
-    /// Validates one escape sequence starting at the backslash.
-    #[inline(never)]
-    fn escape(&mut self) -> Result<()> {
-        let at = self.pos;
-        match self.buf.get(at + 1) {
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                self.pos += 2;
-                Ok(())
-            }
-            Some(b'u') => {
-                let hi = hex4(self.buf, at + 2)
-                    .ok_or_else(|| bad_escape(at, "\\u must be followed by 4 hex digits"))?;
-                self.pos = at + 6;
-                if (0xDC00..0xE000).contains(&hi) {
-                    return err(at, format!("lone low surrogate \\u{hi:04X} in string"));
-                }
-                if (0xD800..0xDC00).contains(&hi) {
-                    let lo = if self.buf.get(self.pos) == Some(&b'\\')
-                        && self.buf.get(self.pos + 1) == Some(&b'u')
-                    {
-                        hex4(self.buf, self.pos + 2)
-                    } else {
-                        None
-                    };
-                    match lo {
-                        Some(lo) if (0xDC00..0xE000).contains(&lo) => self.pos += 6,
-                        _ => return err(at, format!("lone high surrogate \\u{hi:04X} in string")),
-                    }
-                }
-                Ok(())
-            }
-            None => err(at, "truncated JSON: unterminated string"),
-            Some(_) => Err(bad_escape(at, "invalid escape sequence")),
-        }
-    }
-
-    fn number(&mut self) -> Result<usize> {
-        let start = self.pos;
-        let b = self.buf;
-        let mut p = self.pos;
-        if b.get(p) == Some(&b'-') {
-            p += 1;
-        }
-        match b.get(p) {
-            Some(b'0') => p += 1,
-            Some(b'1'..=b'9') => {
-                while matches!(b.get(p), Some(b'0'..=b'9')) {
-                    p += 1;
-                }
-            }
-            _ => return err(start, "invalid number"),
-        }
-        if b.get(p) == Some(&b'.') {
-            p += 1;
-            if !matches!(b.get(p), Some(b'0'..=b'9')) {
-                return err(start, "invalid number: digits expected after '.'");
-            }
-            while matches!(b.get(p), Some(b'0'..=b'9')) {
-                p += 1;
-            }
-        }
-        if matches!(b.get(p), Some(b'e' | b'E')) {
-            p += 1;
-            if matches!(b.get(p), Some(b'+' | b'-')) {
-                p += 1;
-            }
-            if !matches!(b.get(p), Some(b'0'..=b'9')) {
-                return err(start, "invalid number: digits expected in exponent");
-            }
-            while matches!(b.get(p), Some(b'0'..=b'9')) {
-                p += 1;
-            }
-        }
-        if matches!(b.get(p), Some(b'0'..=b'9' | b'x' | b'X' | b'.')) {
-            return err(start, "invalid number");
-        }
-        self.pos = p;
-        Ok(p)
     }
 
     fn literal(&mut self, word: &[u8], kind: Kind) -> Result<Span> {
@@ -293,15 +370,16 @@ impl<'a> Scanner<'a> {
     }
 
     /// Scans any value at the cursor (after whitespace).
-    #[inline]
+    #[inline(never)]
     fn value(&mut self, depth: usize) -> Result<Span> {
-        self.skip_ws_rare();
+        self.skip_ws();
         let start = self.pos;
         match self.peek() {
             None => err(start, "truncated JSON: expected a value but the line ended"),
             Some(b'"') => self.string_value(),
             Some(b'-' | b'0'..=b'9') => {
-                let end = self.number()?;
+                let end = number(self.buf, start)?;
+                self.pos = end;
                 Ok(Span {
                     start: start as u32,
                     end: end as u32,
@@ -328,14 +406,13 @@ impl<'a> Scanner<'a> {
         } else {
             Kind::Array
         };
-        // One bit per open container: 1 = object, 0 = array.
-        let mut stack: Vec<bool> = Vec::new();
+        let mut stack = BitStack::new();
         loop {
             // At this point a value starts at self.pos (after ws).
             self.skip_ws();
             match self.peek() {
                 Some(open @ (b'{' | b'[')) => {
-                    if depth + stack.len() + 1 > self.limits.max_depth {
+                    if depth + stack.len + 1 > self.limits.max_depth {
                         return err(
                             self.pos,
                             format!(
@@ -359,13 +436,16 @@ impl<'a> Scanner<'a> {
                         continue;
                     }
                 }
+                Some(b'"') => {
+                    self.string_value()?;
+                }
                 _ => {
-                    self.value(depth + stack.len())?;
+                    self.value(depth + stack.len)?;
                 }
             }
             // After a complete value: close containers or move to the next element.
             loop {
-                let Some(&is_obj) = stack.last() else {
+                let Some(is_obj) = stack.last() else {
                     return Ok(Span {
                         start: start as u32,
                         end: self.pos as u32,
@@ -406,12 +486,11 @@ impl<'a> Scanner<'a> {
     }
 
     /// Scans `"key":` inside an object.
-    #[inline(always)]
+    #[inline]
     fn key(&mut self) -> Result<Span> {
-        self.expect(b'"', "a quoted object key")?;
-        let start = self.pos;
-        let (end, escaped) = self.string()?;
-        self.expect(b':', "':' after an object key")?;
+        let start = expect(self.buf, self.pos, b'"', "a quoted object key")?;
+        let (end, escaped) = string_end(self.buf, start)?;
+        self.pos = expect(self.buf, end + 1, b':', "':' after an object key")?;
         Ok(Span {
             start: start as u32,
             end: end as u32,
@@ -439,38 +518,90 @@ fn hex4(buf: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Scans `line`, which must hold exactly one JSON object (surrounding whitespace allowed),
-/// and appends its top-level entries to `entries`.
+/// and appends its top-level entries to `entries`, with no field ids (see
+/// [`scan_object_with`]).
+#[cfg(test)]
 pub(crate) fn scan_object(line: &[u8], limits: &Limits, entries: &mut Vec<Entry>) -> Result<()> {
+    scan_object_with(line, limits, entries, |_, _| NO_FIELD)
+}
+
+/// [`scan_object`], naming each key's field with `field(line, key)` as it is scanned.
+///
+/// This is the decoder's hot loop: the cursor stays in a register, strings are scanned here,
+/// and only other values and whitespace leave it.
+#[inline(always)]
+pub(crate) fn scan_object_with(
+    line: &[u8],
+    limits: &Limits,
+    entries: &mut Vec<Entry>,
+    mut field: impl FnMut(&[u8], &Span) -> u16,
+) -> Result<()> {
     entries.clear();
-    let mut s = Scanner {
-        buf: line,
-        pos: 0,
-        limits,
-    };
-    s.skip_ws();
-    match s.peek() {
-        Some(b'{') => s.pos += 1,
-        Some(b'[') => return err(s.pos, "not a JSON object: the line is a JSON array"),
+    let mut pos = skip_ws(line, 0);
+    match line.get(pos) {
+        Some(b'{') => pos += 1,
+        Some(b'[') => return err(pos, "not a JSON object: the line is a JSON array"),
         None => return err(0, "empty line"),
         Some(_) => {
-            let v = s.value(1);
+            let v = Scanner {
+                buf: line,
+                pos,
+                limits,
+            }
+            .value(1);
             return match v {
                 Ok(_) => err(0, "not a JSON object: the line is a JSON scalar"),
                 Err(e) => Err(e),
             };
         }
     }
-    s.skip_ws();
-    if s.peek() == Some(b'}') {
-        s.pos += 1;
+    pos = skip_ws(line, pos);
+    if line.get(pos) == Some(&b'}') {
+        pos += 1;
     } else {
         loop {
-            let key = s.key()?;
-            // Most values are strings: scanned here, without the call to `value`.
-            let value = if s.peek() == Some(b'"') {
-                s.string_value()?
-            } else {
-                s.value(1)?
+            let start = expect(line, pos, b'"', "a quoted object key")?;
+            let (end, escaped) = string_end(line, start)?;
+            let key = Span {
+                start: start as u32,
+                end: end as u32,
+                kind: Kind::String,
+                escaped,
+            };
+            pos = expect(line, end + 1, b':', "':' after an object key")?;
+            // Most values are strings, then numbers: scanned here.
+            let value = match line.get(pos) {
+                Some(b'"') => {
+                    let start = pos + 1;
+                    let (end, escaped) = string_end(line, start)?;
+                    pos = end + 1;
+                    Span {
+                        start: start as u32,
+                        end: end as u32,
+                        kind: Kind::String,
+                        escaped,
+                    }
+                }
+                Some(b'0'..=b'9' | b'-') => {
+                    let start = pos;
+                    pos = number(line, start)?;
+                    Span {
+                        start: start as u32,
+                        end: pos as u32,
+                        kind: Kind::Number,
+                        escaped: false,
+                    }
+                }
+                _ => {
+                    let mut s = Scanner {
+                        buf: line,
+                        pos,
+                        limits,
+                    };
+                    let v = s.value(1)?;
+                    pos = s.pos;
+                    v
+                }
             };
             if entries.len() >= limits.max_keys {
                 return err(
@@ -481,35 +612,56 @@ pub(crate) fn scan_object(line: &[u8], limits: &Limits, entries: &mut Vec<Entry>
                     ),
                 );
             }
-            entries.push(Entry { key, value });
-            s.skip_ws_rare();
-            match s.peek() {
-                Some(b',') => s.pos += 1,
+            entries.push(Entry {
+                key,
+                value,
+                field: field(line, &key),
+                keep: false,
+            });
+            match line.get(pos) {
+                Some(b',') => pos += 1,
                 Some(b'}') => {
-                    s.pos += 1;
+                    pos += 1;
                     break;
                 }
-                None => return err(s.pos, "truncated JSON: the line ended inside the object"),
                 _ => {
-                    return err(
-                        s.pos,
-                        format!("expected ',' or '}}', found {}", s.describe()),
-                    )
+                    let (next, end) = separator_after_ws(line, pos)?;
+                    pos = next;
+                    if end {
+                        break;
+                    }
                 }
             }
         }
     }
-    s.skip_ws();
-    if s.pos != line.len() {
+    pos = skip_ws(line, pos);
+    if pos != line.len() {
         return err(
-            s.pos,
+            pos,
             format!(
                 "trailing characters after the JSON object: {}",
-                s.describe()
+                describe(line, pos)
             ),
         );
     }
     Ok(())
+}
+
+/// The `,` or `}` after a top-level value, after whitespace or missing: the position after it
+/// and whether it closed the object.
+#[cold]
+#[inline(never)]
+fn separator_after_ws(line: &[u8], pos: usize) -> Result<(usize, bool)> {
+    let pos = skip_ws(line, pos);
+    match line.get(pos) {
+        Some(b',') => Ok((pos + 1, false)),
+        Some(b'}') => Ok((pos + 1, true)),
+        None => err(pos, "truncated JSON: the line ended inside the object"),
+        _ => err(
+            pos,
+            format!("expected ',' or '}}', found {}", describe(line, pos)),
+        ),
+    }
 }
 
 /// Scans `bytes` as one complete JSON value (used for JSON carried inside strings).
@@ -586,7 +738,12 @@ pub(crate) fn object_entries(token: &[u8], limits: &Limits, mut f: impl FnMut(Sp
 
 /// Decodes the raw bytes of a validated JSON string (between the quotes), appending to `out`.
 pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
-    let mut buf = std::mem::take(out).into_bytes();
+    // SAFETY: `unescape_bytes` appends valid UTF-8 (see there).
+    unescape_bytes(raw, unsafe { out.as_mut_vec() });
+}
+
+/// [`unescape_into`] for a byte buffer that holds UTF-8 text: appends valid UTF-8.
+pub(crate) fn unescape_bytes(raw: &[u8], buf: &mut Vec<u8>) {
     let base = buf.len();
     // Decoding never lengthens: `\\x` becomes 1 byte, `\\uXXXX` at most 3, a surrogate pair
     // (12 bytes) 4, and anything else is copied byte for byte.
@@ -644,12 +801,10 @@ pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
         w += ch.encode_utf8(&mut dst[w..]).len();
     }
     buf.truncate(base + w);
-    debug_assert!(std::str::from_utf8(&buf).is_ok());
-    // SAFETY: `raw` was validated as UTF-8 (every caller cuts it from a validated line or
-    // string), its bytes are copied unchanged except escapes, which start at ASCII backslashes
-    // and decode to `char`s encoded as UTF-8. `debug_assert` checks it in debug builds and the
-    // fuzzers.
-    *out = unsafe { String::from_utf8_unchecked(buf) };
+    // `raw` is valid UTF-8 (every caller cuts it from a validated line or string), its bytes
+    // are copied unchanged except escapes, which start at ASCII backslashes and decode to
+    // `char`s encoded as UTF-8. Checked in debug builds and the fuzzers.
+    debug_assert!(std::str::from_utf8(&buf[base..]).is_ok());
 }
 
 /// Appends `token` to `out` with the whitespace between tokens removed.

@@ -48,23 +48,40 @@ impl KeyWords {
             .wrapping_mul(0x9E37_79B9_7F4A_7C15);
         (h >> (64 - bits)) as usize
     }
-
-    /// Whether `self` (the words of `key`) and `other` (the words of `name`) are the same key.
-    #[inline(always)]
-    pub fn same(&self, key: &[u8], other: &KeyWords, name: &[u8]) -> bool {
-        self == other && (self.len <= 16 || key[8..self.len - 8] == name[8..self.len - 8])
-    }
 }
 
 const EMPTY: u16 = u16::MAX;
 
+/// A name's words and id, as stored in the index (one 24-byte read decides most lookups).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    head: u64,
+    tail: u64,
+    len: u32,
+    id: u16,
+}
+
+const EMPTY_SLOT: Slot = Slot {
+    head: 0,
+    tail: 0,
+    len: 0,
+    id: EMPTY,
+};
+
+/// Whether two keys of the same length (over 16 bytes) whose first and last 8 bytes are equal
+/// have equal middles.
+#[inline(never)]
+fn middle_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a[8..a.len() - 8] == b[8..b.len() - 8]
+}
+
 /// Maps field names to their ids (`0..names.len()`).
 pub(crate) struct KeyIndex {
     names: Vec<&'static [u8]>,
-    /// The words of each name, by id.
-    words: Vec<KeyWords>,
-    /// Open addressing with linear probing; `EMPTY` or an id. At most a quarter full.
-    slots: Vec<u16>,
+    /// Each name's words, by id.
+    by_id: Vec<Slot>,
+    /// Open addressing with linear probing; at most a quarter full.
+    slots: Vec<Slot>,
     /// `slots.len()` is `1 << bits`.
     bits: u32,
 }
@@ -74,19 +91,32 @@ impl KeyIndex {
     pub fn new(names: &[&'static str]) -> Self {
         assert!(names.len() < EMPTY as usize, "too many field names");
         let size = (names.len() * 4).next_power_of_two().max(16);
+        let by_id: Vec<Slot> = names
+            .iter()
+            .enumerate()
+            .map(|(id, n)| {
+                let w = KeyWords::of(n.as_bytes());
+                Slot {
+                    head: w.head,
+                    tail: w.tail,
+                    len: w.len as u32,
+                    id: id as u16,
+                }
+            })
+            .collect();
         let mut index = KeyIndex {
             names: names.iter().map(|n| n.as_bytes()).collect(),
-            words: names.iter().map(|n| KeyWords::of(n.as_bytes())).collect(),
-            slots: vec![EMPTY; size],
+            by_id,
+            slots: vec![EMPTY_SLOT; size],
             bits: size.trailing_zeros(),
         };
         let mask = size - 1;
         for id in 0..names.len() {
-            let mut i = index.words[id].slot(index.bits);
-            while index.slots[i] != EMPTY {
+            let mut i = KeyWords::of(index.names[id]).slot(index.bits);
+            while index.slots[i].id != EMPTY {
                 i = (i + 1) & mask;
             }
-            index.slots[i] = id as u16;
+            index.slots[i] = index.by_id[id];
         }
         index
     }
@@ -96,9 +126,9 @@ impl KeyIndex {
     fn longest_probe(&self) -> usize {
         (0..self.names.len())
             .map(|id| {
-                let mut i = self.words[id].slot(self.bits);
+                let mut i = KeyWords::of(self.names[id]).slot(self.bits);
                 let mut probes = 1;
-                while self.slots[i] as usize != id {
+                while self.slots[i].id as usize != id {
                     i = (i + 1) & (self.slots.len() - 1);
                     probes += 1;
                 }
@@ -114,12 +144,12 @@ impl KeyIndex {
         let mask = self.slots.len() - 1;
         let mut i = words.slot(self.bits);
         loop {
-            let id = self.slots[i];
-            if id == EMPTY {
+            let slot = &self.slots[i];
+            if slot.id == EMPTY {
                 return None;
             }
-            if self.is(id, key, words) {
-                return Some(id);
+            if self.holds(slot, key, words) {
+                return Some(slot.id);
             }
             i = (i + 1) & mask;
         }
@@ -128,7 +158,17 @@ impl KeyIndex {
     /// Whether `key` (with words `words`) is the name of field `id`.
     #[inline(always)]
     pub fn is(&self, id: u16, key: &[u8], words: &KeyWords) -> bool {
-        words.same(key, &self.words[id as usize], self.names[id as usize])
+        self.holds(&self.by_id[id as usize], key, words)
+    }
+
+    /// Whether `slot` holds `key`, whose words are `words`: the name's middle is compared only
+    /// for keys over 16 bytes whose words match.
+    #[inline(always)]
+    fn holds(&self, slot: &Slot, key: &[u8], words: &KeyWords) -> bool {
+        slot.head == words.head
+            && slot.tail == words.tail
+            && slot.len as usize == words.len
+            && (words.len <= 16 || middle_eq(key, self.names[slot.id as usize]))
     }
 }
 

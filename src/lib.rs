@@ -35,9 +35,11 @@
 
 mod builder;
 mod coerce;
+mod column;
 mod convert;
 mod decoder;
 mod error;
+mod fields;
 mod find;
 mod input;
 mod json;
@@ -48,7 +50,6 @@ mod read;
 mod reject;
 mod route;
 mod schema;
-mod string_column;
 mod write;
 
 /// The README's Rust examples run as doc tests.

@@ -1,0 +1,305 @@
+//! Column buffers for sparse columns: each value is stored with its row number, and the nulls
+//! between values are filled in once, when the batch is finished.
+//!
+//! A wide table has ~700 columns and a record sets ~140 of them, so most of a column's rows are
+//! null. Padding every column with nulls as rows go by (what Arrow's builders need) cost a call
+//! and a fill per present value, spread over hundreds of buffers; here a value costs two pushes
+//! and the fill is one pass over each column at the end of the batch, which also makes the
+//! column's memory writes sequential.
+
+use arrow_array::types::ArrowPrimitiveType;
+use arrow_array::{BooleanArray, PrimitiveArray, StringArray};
+use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+
+/// The validity of `rows` rows of which those in `present` (increasing) have values; `None`
+/// when all do.
+fn nulls(present: &[u32], rows: usize) -> Option<NullBuffer> {
+    if present.len() == rows {
+        return None;
+    }
+    let mut bits = vec![0u8; rows.div_ceil(8)];
+    for &r in present {
+        bits[r as usize / 8] |= 1 << (r % 8);
+    }
+    Some(NullBuffer::new(BooleanBuffer::new(
+        Buffer::from_vec(bits),
+        0,
+        rows,
+    )))
+}
+
+/// A `Utf8` column under construction.
+#[derive(Debug, Default)]
+pub(crate) struct StrColumn {
+    /// Row of each value, increasing.
+    rows: Vec<u32>,
+    /// End of each value in `values`.
+    ends: Vec<u32>,
+    /// The values' text, concatenated.
+    values: Vec<u8>,
+}
+
+impl StrColumn {
+    /// Values appended since the last [`StrColumn::finish`].
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Bytes of text appended since the last [`StrColumn::finish`].
+    pub fn bytes(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The text buffer, to append one value's text to in place; [`StrColumn::commit`] ends it.
+    /// The text appended must be valid UTF-8.
+    #[inline(always)]
+    pub fn text(&mut self) -> &mut Vec<u8> {
+        &mut self.values
+    }
+
+    /// Ends the value whose text was appended through [`StrColumn::text`], at `row` (after the
+    /// rows of the values before it).
+    #[inline(always)]
+    pub fn commit(&mut self, row: u32) {
+        debug_assert!(self.rows.last().is_none_or(|&r| r < row));
+        self.rows.push(row);
+        self.ends.push(self.values.len() as u32);
+    }
+
+    /// Appends `s` at `row`.
+    #[inline(always)]
+    pub fn push(&mut self, row: u32, s: &str) {
+        self.values.extend_from_slice(s.as_bytes());
+        self.commit(row);
+    }
+
+    /// Appends `buf[start..end]`, which must be valid UTF-8, at `row`. Short values are
+    /// copied as one 16-byte word where `buf` has 16 bytes from `start` (no `memcpy` call).
+    #[inline(always)]
+    pub fn push_slice(&mut self, row: u32, buf: &[u8], start: usize, end: usize) {
+        let n = end - start;
+        if n <= 16 && start + 16 <= buf.len() {
+            self.values.reserve(16);
+            let len = self.values.len();
+            // SAFETY: `start + 16 <= buf.len()`, so 16 bytes can be read at `start`; `reserve`
+            // made room for 16 bytes after `len`, which are written (the `n` that belong to the
+            // value become part of it, the rest stay spare capacity). The regions cannot
+            // overlap: `values` is owned by the column.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    buf.as_ptr().add(start),
+                    self.values.as_mut_ptr().add(len),
+                    16,
+                );
+                self.values.set_len(len + n);
+            }
+        } else {
+            self.values.extend_from_slice(&buf[start..end]);
+        }
+        self.commit(row);
+    }
+
+    /// The `rows` rows appended so far as an array (rows without a value are null); the
+    /// column is left empty, with room for `next_values` values and `next_bytes` bytes.
+    ///
+    /// # Panics
+    /// When the text passes 2 GiB (`i32` offsets), like Arrow's `StringBuilder`. The decoder
+    /// closes batches long before (`MAX_BATCH_BYTES`).
+    pub fn finish(&mut self, rows: usize, next_values: usize, next_bytes: usize) -> StringArray {
+        debug_assert!(std::str::from_utf8(&self.values).is_ok());
+        debug_assert!(self.rows.last().is_none_or(|&r| (r as usize) < rows));
+        i32::try_from(self.values.len()).expect("byte array offset overflow");
+        let mut offsets: Vec<i32> = Vec::with_capacity(rows + 1);
+        let mut end = 0i32;
+        for (&row, &value_end) in self.rows.iter().zip(&self.ends) {
+            // Rows up to this one start where the value before ends.
+            offsets.resize(row as usize + 1, end);
+            end = value_end as i32;
+        }
+        offsets.resize(rows + 1, end);
+        let nulls = nulls(&self.rows, rows);
+        let values = std::mem::replace(&mut self.values, Vec::with_capacity(next_bytes));
+        self.rows.clear();
+        self.rows.reserve(next_values);
+        self.ends.clear();
+        self.ends.reserve(next_values);
+        // SAFETY: the offsets start at 0, never decrease and end at `values.len()` (each value
+        // end is the length of `values` after an append, and the last one is the whole
+        // length), and `values` is a concatenation of UTF-8 texts (checked in debug builds),
+        // so every slice between two offsets is valid UTF-8.
+        unsafe {
+            let offsets = OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets));
+            StringArray::new_unchecked(offsets, Buffer::from_vec(values), nulls)
+        }
+    }
+}
+
+/// A column of fixed-width values (integers, floats, timestamps, booleans) under construction.
+#[derive(Debug)]
+pub(crate) struct FixedColumn<T> {
+    /// Row of each value, increasing.
+    rows: Vec<u32>,
+    values: Vec<T>,
+}
+
+impl<T: Copy + Default> FixedColumn<T> {
+    /// An empty column with room for `values` values.
+    pub fn with_capacity(values: usize) -> Self {
+        FixedColumn {
+            rows: Vec::with_capacity(values),
+            values: Vec::with_capacity(values),
+        }
+    }
+
+    /// Values appended since the last finish.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Appends `v` at `row` (after the rows of the values before it).
+    #[inline(always)]
+    pub fn push(&mut self, row: u32, v: T) {
+        debug_assert!(self.rows.last().is_none_or(|&r| r < row));
+        self.rows.push(row);
+        self.values.push(v);
+    }
+
+    /// The values of `rows` rows (a default where a row has none) and their validity; the
+    /// column is left empty with room for `next_values` values.
+    fn take(&mut self, rows: usize, next_values: usize) -> (Vec<T>, Option<NullBuffer>) {
+        debug_assert!(self.rows.last().is_none_or(|&r| (r as usize) < rows));
+        let dense = if self.rows.len() == rows {
+            std::mem::replace(&mut self.values, Vec::with_capacity(next_values))
+        } else {
+            let mut dense = vec![T::default(); rows];
+            for (&row, &v) in self.rows.iter().zip(&self.values) {
+                dense[row as usize] = v;
+            }
+            self.values.clear();
+            self.values.reserve(next_values);
+            dense
+        };
+        let nulls = nulls(&self.rows, rows);
+        self.rows.clear();
+        self.rows.reserve(next_values);
+        (dense, nulls)
+    }
+}
+
+impl<T: arrow_buffer::ArrowNativeType> FixedColumn<T> {
+    /// The `rows` rows appended so far as a primitive array of type `P`.
+    pub fn finish<P>(&mut self, rows: usize, next_values: usize) -> PrimitiveArray<P>
+    where
+        P: ArrowPrimitiveType<Native = T>,
+    {
+        let (dense, nulls) = self.take(rows, next_values);
+        PrimitiveArray::new(ScalarBuffer::from(dense), nulls)
+    }
+}
+
+impl FixedColumn<bool> {
+    /// The `rows` rows appended so far as a boolean array.
+    pub fn finish_bool(&mut self, rows: usize, next_values: usize) -> BooleanArray {
+        let (dense, nulls) = self.take(rows, next_values);
+        BooleanArray::new(BooleanBuffer::from(dense), nulls)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::builder::{BooleanBuilder, Int64Builder, StringBuilder};
+    use arrow_array::types::Int64Type;
+    use arrow_array::Array;
+
+    /// Rows as the table builder fills them: some with a value, the rest null.
+    fn patterns() -> Vec<Vec<Option<u32>>> {
+        vec![
+            vec![],
+            vec![Some(7)],
+            vec![None, None, None],
+            vec![Some(1), Some(2), Some(3)],
+            (0..70).map(|i| (i % 3 == 0).then_some(i)).collect(),
+            (0..70).map(|i| (i % 17 == 5).then_some(i)).collect(),
+            (0..9).map(|i| (i != 8).then_some(i)).collect(),
+            (0..9).map(|i| (i != 0).then_some(i)).collect(),
+        ]
+    }
+
+    /// The same rows give arrays equal to Arrow's builders (values, nulls, and no null buffer
+    /// when every row has a value), and the columns are reusable after `finish`.
+    #[test]
+    fn match_arrow_builders() {
+        let words = [
+            "",
+            "é",
+            "short",
+            "exactly sixteen!",
+            "a value longer than sixteen bytes",
+        ];
+        let mut text = StrColumn::default();
+        let mut ints = FixedColumn::<i64>::with_capacity(0);
+        let mut flags = FixedColumn::<bool>::with_capacity(4);
+        for rows in patterns() {
+            let (mut s, mut i, mut b) = (
+                StringBuilder::new(),
+                Int64Builder::new(),
+                BooleanBuilder::new(),
+            );
+            for (row, cell) in rows.iter().enumerate() {
+                let row32 = row as u32;
+                match cell {
+                    Some(v) => {
+                        let word = words[*v as usize % words.len()];
+                        // Both ways of appending text: from a slice of a longer buffer (the
+                        // 16-byte copy) and through `text` + `commit`.
+                        if v % 2 == 0 {
+                            let line = format!("{word}{}", "~".repeat(*v as usize % 20));
+                            text.push_slice(row32, line.as_bytes(), 0, word.len());
+                        } else {
+                            text.text().extend_from_slice(word.as_bytes());
+                            text.commit(row32);
+                        }
+                        s.append_value(word);
+                        ints.push(row32, i64::from(*v) - 35);
+                        i.append_value(i64::from(*v) - 35);
+                        flags.push(row32, v % 2 == 1);
+                        b.append_value(v % 2 == 1);
+                    }
+                    None => {
+                        s.append_null();
+                        i.append_null();
+                        b.append_null();
+                    }
+                }
+            }
+            let n = rows.len();
+            let (ours, theirs) = (text.finish(n, 4, 16), s.finish());
+            assert_eq!(ours, theirs, "{rows:?}");
+            assert_eq!(ours.nulls().is_some(), theirs.null_count() > 0, "{rows:?}");
+            let (ours, theirs) = (ints.finish::<Int64Type>(n, 0), i.finish());
+            assert_eq!(ours, theirs, "{rows:?}");
+            assert_eq!(ours.nulls().is_some(), theirs.null_count() > 0, "{rows:?}");
+            assert_eq!(flags.finish_bool(n, 1), b.finish(), "{rows:?}");
+            assert_eq!(
+                (text.len(), text.bytes(), ints.len(), flags.len()),
+                (0, 0, 0, 0)
+            );
+        }
+    }
+
+    /// A short value at the very end of its buffer is copied without reading past it.
+    #[test]
+    fn short_values_at_the_end_of_a_buffer() {
+        let mut text = StrColumn::default();
+        let line = b"{\"a\":\"xyz\"}";
+        text.push_slice(0, line, 6, 9);
+        text.push_slice(1, line, 0, line.len());
+        text.push_slice(2, line, 11, 11);
+        let array = text.finish(3, 0, 0);
+        assert_eq!(array.value(0), "xyz");
+        assert_eq!(array.value(1), "{\"a\":\"xyz\"}");
+        assert_eq!(array.value(2), "");
+        assert_eq!(array.null_count(), 0);
+    }
+}
