@@ -48,8 +48,8 @@ enum ColumnBuilder {
     Ts(FixedColumn<i64>),
     /// `_src_time_local`: filled from `src_time`, never from a key of its own.
     LocalTs(FixedColumn<i64>),
-    List(Padded<ListBuilder<StringBuilder>>),
-    Support(Padded<Box<SupportingDataBuilder>>),
+    List(Box<Padded<ListBuilder<StringBuilder>>>),
+    Support(Box<Padded<SupportingDataBuilder>>),
 }
 
 fn list_builder() -> ListBuilder<StringBuilder> {
@@ -70,9 +70,9 @@ impl ColumnBuilder {
             ColumnKind::Bool => ColumnBuilder::Bool(FixedColumn::with_capacity(0)),
             ColumnKind::Timestamp => ColumnBuilder::Ts(FixedColumn::with_capacity(0)),
             ColumnKind::LocalTimestamp => ColumnBuilder::LocalTs(FixedColumn::with_capacity(0)),
-            ColumnKind::StringList => ColumnBuilder::List(Padded::new(list_builder())),
+            ColumnKind::StringList => ColumnBuilder::List(Box::new(Padded::new(list_builder()))),
             ColumnKind::SupportingData => {
-                ColumnBuilder::Support(Padded::new(Box::new(SupportingDataBuilder {
+                ColumnBuilder::Support(Box::new(Padded::new(SupportingDataBuilder {
                     data_type: StringBuilder::new(),
                     data_values: list_builder(),
                     validity: NullBufferBuilder::new(0),
@@ -146,7 +146,7 @@ fn pad_list(p: &mut Padded<ListBuilder<StringBuilder>>, row: usize) {
     }
 }
 
-fn pad_support(p: &mut Padded<Box<SupportingDataBuilder>>, row: usize) {
+fn pad_support(p: &mut Padded<SupportingDataBuilder>, row: usize) {
     if p.filled < row {
         let n = row - p.filled;
         p.builder.data_type.append_nulls(n);
@@ -480,7 +480,7 @@ fn append_list(
 /// The `supporting_data` struct column's value.
 #[inline(never)]
 fn append_support(
-    p: &mut Padded<Box<SupportingDataBuilder>>,
+    p: &mut Padded<SupportingDataBuilder>,
     v: &Span,
     row: u32,
     line: &[u8],

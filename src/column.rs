@@ -11,14 +11,14 @@ use arrow_array::types::ArrowPrimitiveType;
 use arrow_array::{BooleanArray, PrimitiveArray, StringArray};
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 
-/// The validity of `rows` rows of which those in `present` (increasing) have values; `None`
-/// when all do.
-fn nulls(present: &[u32], rows: usize) -> Option<NullBuffer> {
-    if present.len() == rows {
+/// The validity of `rows` rows of which the `count` in `present` (increasing) have values;
+/// `None` when all do.
+fn nulls(present: impl Iterator<Item = u32>, count: usize, rows: usize) -> Option<NullBuffer> {
+    if count == rows {
         return None;
     }
     let mut bits = vec![0u8; rows.div_ceil(8)];
-    for &r in present {
+    for r in present {
         bits[r as usize / 8] |= 1 << (r % 8);
     }
     Some(NullBuffer::new(BooleanBuffer::new(
@@ -31,10 +31,8 @@ fn nulls(present: &[u32], rows: usize) -> Option<NullBuffer> {
 /// A `Utf8` column under construction.
 #[derive(Debug, Default)]
 pub(crate) struct StrColumn {
-    /// Row of each value, increasing.
-    rows: Vec<u32>,
-    /// End of each value in `values`.
-    ends: Vec<u32>,
+    /// Row of each value (increasing) and where its text ends in `values`.
+    cells: Vec<(u32, u32)>,
     /// The values' text, concatenated.
     values: Vec<u8>,
 }
@@ -42,7 +40,7 @@ pub(crate) struct StrColumn {
 impl StrColumn {
     /// Values appended since the last [`StrColumn::finish`].
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.cells.len()
     }
 
     /// Bytes of text appended since the last [`StrColumn::finish`].
@@ -61,9 +59,8 @@ impl StrColumn {
     /// rows of the values before it).
     #[inline(always)]
     pub fn commit(&mut self, row: u32) {
-        debug_assert!(self.rows.last().is_none_or(|&r| r < row));
-        self.rows.push(row);
-        self.ends.push(self.values.len() as u32);
+        debug_assert!(self.cells.last().is_none_or(|&(r, _)| r < row));
+        self.cells.push((row, self.values.len() as u32));
     }
 
     /// Appends `s` at `row`.
@@ -107,22 +104,23 @@ impl StrColumn {
     /// closes batches long before (`MAX_BATCH_BYTES`).
     pub fn finish(&mut self, rows: usize, next_values: usize, next_bytes: usize) -> StringArray {
         debug_assert!(std::str::from_utf8(&self.values).is_ok());
-        debug_assert!(self.rows.last().is_none_or(|&r| (r as usize) < rows));
+        debug_assert!(self.cells.last().is_none_or(|&(r, _)| (r as usize) < rows));
         i32::try_from(self.values.len()).expect("byte array offset overflow");
-        let mut offsets: Vec<i32> = Vec::with_capacity(rows + 1);
-        let mut end = 0i32;
-        for (&row, &value_end) in self.rows.iter().zip(&self.ends) {
-            // Rows up to this one start where the value before ends.
-            offsets.resize(row as usize + 1, end);
-            end = value_end as i32;
+        // Each value's end goes after its row; a row without a value then ends where the row
+        // before it ends: a running maximum, since ends never decrease.
+        let mut offsets = vec![0i32; rows + 1];
+        for &(row, end) in &self.cells {
+            offsets[row as usize + 1] = end as i32;
         }
-        offsets.resize(rows + 1, end);
-        let nulls = nulls(&self.rows, rows);
+        let mut end = 0;
+        for o in &mut offsets {
+            end = end.max(*o);
+            *o = end;
+        }
+        let nulls = nulls(self.cells.iter().map(|c| c.0), self.cells.len(), rows);
         let values = std::mem::replace(&mut self.values, Vec::with_capacity(next_bytes));
-        self.rows.clear();
-        self.rows.reserve(next_values);
-        self.ends.clear();
-        self.ends.reserve(next_values);
+        self.cells.clear();
+        self.cells.reserve(next_values);
         // SAFETY: the offsets start at 0, never decrease and end at `values.len()` (each value
         // end is the length of `values` after an append, and the last one is the whole
         // length), and `values` is a concatenation of UTF-8 texts (checked in debug builds),
@@ -179,7 +177,7 @@ impl<T: Copy + Default> FixedColumn<T> {
             self.values.reserve(next_values);
             dense
         };
-        let nulls = nulls(&self.rows, rows);
+        let nulls = nulls(self.rows.iter().copied(), self.rows.len(), rows);
         self.rows.clear();
         self.rows.reserve(next_values);
         (dense, nulls)

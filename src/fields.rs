@@ -35,10 +35,10 @@ impl FieldIds {
         limits: &Limits,
         entries: &mut Vec<Entry>,
     ) -> Result<(), Box<json::ScanError>> {
-        let reg = registry();
-        let (next_field, key_scratch) = (&mut self.next_field, &mut self.key_scratch);
-        // The field before the current key; the start of a record is the slot past the ids.
-        let mut before = reg.field_names.len();
+        let keys = registry().keys.view();
+        let (next_field, key_scratch) = (&mut self.next_field[..], &mut self.key_scratch);
+        // The field before the current key; the start of a record is the last slot.
+        let mut before = next_field.len() - 1;
         json::scan_object_with(line, limits, entries, |line, key| {
             let found = if key.escaped {
                 escaped_key(line, key, key_scratch)
@@ -47,10 +47,10 @@ impl FieldIds {
                 let words = KeyWords::within(line, start, end);
                 let bytes = &line[start..end];
                 let guess = next_field[before];
-                if guess != NO_FIELD && reg.keys.is(guess, bytes, &words) {
+                if keys.is(guess, bytes, &words) {
                     Some(guess)
                 } else {
-                    reg.keys.get(bytes, &words)
+                    keys.get(bytes, &words)
                 }
             };
             match found {
