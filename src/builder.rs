@@ -329,10 +329,10 @@ impl TableBuilder {
             for e in entries.iter().filter(|e| e.keep) {
                 buf.push(sep);
                 sep = b',';
-                // Through push_compact: a raw control character in a key is escaped too.
-                json::push_compact(e.key.token(line), buf);
+                // A raw control character in a key is escaped too.
+                json::push_token(e.key.token(line), Kind::String, buf);
                 buf.push(b':');
-                json::push_compact(e.value.token(line), buf);
+                json::push_token(e.value.token(line), e.value.kind, buf);
             }
             buf.push(b'}');
             self.extra.commit(row);

@@ -80,6 +80,10 @@ pub(crate) fn parse_i64(t: &[u8]) -> Option<i64> {
     if digits.is_empty() {
         return None;
     }
+    if let Some(v) = small_uint(digits) {
+        // At most 18 digits: no overflow either way.
+        return Some(if neg { -(v as i64) } else { v as i64 });
+    }
     if digits.iter().all(u8::is_ascii_digit) {
         if digits.len() > 1 && digits[0] == b'0' {
             return None;
@@ -102,6 +106,25 @@ pub(crate) fn parse_i64(t: &[u8]) -> Option<i64> {
     i64::try_from(int).ok()
 }
 
+/// The value of 1 to 18 ASCII digits without a leading zero (or the single digit `0`): a
+/// plain JSON integer that fits in any integer type here. `None` for anything else, which the
+/// general rules then parse.
+#[inline]
+fn small_uint(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 18 || (digits[0] == b'0' && digits.len() > 1) {
+        return None;
+    }
+    let mut v = 0u64;
+    for &d in digits {
+        let d = d.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    Some(v)
+}
+
 /// Splits a decimal number (no exponent beyond what fits) into an integer part and
 /// millionths: `1.5` -> (1, 500000). Returns None for malformed text or lost precision.
 fn split_decimal(t: &[u8]) -> Option<(i128, i64)> {
@@ -110,6 +133,10 @@ fn split_decimal(t: &[u8]) -> Option<(i128, i64)> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, t),
     };
+    if let Some(v) = small_uint(digits) {
+        let v = i128::from(v);
+        return Some((if neg { -v } else { v }, 0));
+    }
     if !digits.is_empty()
         && digits.len() <= 38
         && (digits[0] != b'0' || digits.len() == 1)
@@ -266,6 +293,17 @@ pub(crate) fn timestamp(span: &Span, line: &[u8]) -> Coerced<i64> {
         Err(true) => return Coerced::Null,
         Err(false) => return Coerced::Keep,
     };
+    if let Some(v) = small_uint(t) {
+        // The common case, a plain epoch integer: the same rules as below, in 64 bits.
+        let v = v as i64;
+        return match v {
+            0 => Coerced::Null,
+            _ if (v as i128) < SECONDS_LIMIT => Coerced::Value(v * 1000),
+            _ if (v as i128) < MILLIS_LIMIT => Coerced::Value(v),
+            _ if v % 1000 == 0 => Coerced::Value(v / 1000),
+            _ => Coerced::Keep,
+        };
+    }
     let Some((int, frac)) = split_decimal(t) else {
         // Not a number: an ISO-8601 string with an explicit zone is unambiguous.
         if span.kind == Kind::String {

@@ -807,6 +807,22 @@ pub(crate) fn unescape_bytes(raw: &[u8], buf: &mut Vec<u8>) {
     debug_assert!(std::str::from_utf8(&buf[base..]).is_ok());
 }
 
+/// Appends the token of a value of `kind` as compact JSON, like [`push_compact`]: numbers and
+/// literals, and strings without raw control characters, are copied as they are.
+pub(crate) fn push_token(token: &[u8], kind: Kind, out: &mut Vec<u8>) {
+    let copy = match kind {
+        Kind::Object | Kind::Array => false,
+        // Without an early exit, so that the test runs on whole vectors.
+        Kind::String => !token.iter().fold(false, |ctl, &b| ctl | (b < 0x20)),
+        Kind::Number | Kind::True | Kind::False | Kind::Null => true,
+    };
+    if copy {
+        out.extend_from_slice(token);
+    } else {
+        push_compact(token, out);
+    }
+}
+
 /// Appends `token` to `out` with the whitespace between tokens removed.
 pub(crate) fn push_compact(token: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
