@@ -81,8 +81,12 @@ pub(crate) fn parse_i64(t: &[u8]) -> Option<i64> {
         return None;
     }
     if let Some(v) = small_uint(digits) {
-        // At most 18 digits: no overflow either way.
-        return Some(if neg { -(v as i64) } else { v as i64 });
+        return if neg {
+            // Down to -2^63, whose magnitude is not an i64.
+            (v <= 1 << 63).then(|| (v as i64).wrapping_neg())
+        } else {
+            i64::try_from(v).ok()
+        };
     }
     if digits.iter().all(u8::is_ascii_digit) {
         if digits.len() > 1 && digits[0] == b'0' {
@@ -106,12 +110,12 @@ pub(crate) fn parse_i64(t: &[u8]) -> Option<i64> {
     i64::try_from(int).ok()
 }
 
-/// The value of 1 to 18 ASCII digits without a leading zero (or the single digit `0`): a
-/// plain JSON integer that fits in any integer type here. `None` for anything else, which the
-/// general rules then parse.
+/// The value of 1 to 19 ASCII digits without a leading zero (or the single digit `0`): a
+/// plain JSON integer, which 64 bits hold without overflow. `None` for anything else, which
+/// the general rules then parse.
 #[inline]
 fn small_uint(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || digits.len() > 18 || (digits[0] == b'0' && digits.len() > 1) {
+    if digits.is_empty() || digits.len() > 19 || (digits[0] == b'0' && digits.len() > 1) {
         return None;
     }
     let mut v = 0u64;
@@ -295,12 +299,12 @@ pub(crate) fn timestamp(span: &Span, line: &[u8]) -> Coerced<i64> {
     };
     if let Some(v) = small_uint(t) {
         // The common case, a plain epoch integer: the same rules as below, in 64 bits.
-        let v = v as i64;
+        let (ms, us) = (SECONDS_LIMIT as u64, MILLIS_LIMIT as u64);
         return match v {
             0 => Coerced::Null,
-            _ if (v as i128) < SECONDS_LIMIT => Coerced::Value(v * 1000),
-            _ if (v as i128) < MILLIS_LIMIT => Coerced::Value(v),
-            _ if v % 1000 == 0 => Coerced::Value(v / 1000),
+            _ if v < ms => Coerced::Value(v as i64 * 1000),
+            _ if v < us => Coerced::Value(v as i64),
+            _ if v < MICROS_LIMIT as u64 && v % 1000 == 0 => Coerced::Value((v / 1000) as i64),
             _ => Coerced::Keep,
         };
     }
@@ -495,6 +499,20 @@ mod tests {
         assert_eq!(with("\"0x10\"", int64), Coerced::Keep);
         assert_eq!(with("true", int64), Coerced::Keep);
         assert_eq!(with("[]", int64), Coerced::Keep);
+        // The edges of the 19-digit fast path.
+        for (v, want) in [
+            ("9223372036854775807", Coerced::Value(i64::MAX)),
+            ("-9223372036854775807", Coerced::Value(-i64::MAX)),
+            ("-9223372036854775809", Coerced::Keep),
+            ("9999999999999999999", Coerced::Keep),
+            ("-9999999999999999999", Coerced::Keep),
+            ("0", Coerced::Value(0)),
+            ("-0", Coerced::Value(0)),
+            ("\"007\"", Coerced::Keep),
+            ("\"-12\"", Coerced::Value(-12)),
+        ] {
+            assert_eq!(with(v, int64), want, "{v}");
+        }
     }
 
     #[test]
@@ -545,6 +563,22 @@ mod tests {
         assert_eq!(ms("\"2023-12-11 15:25:31.000000000\""), Coerced::Keep);
         assert_eq!(ms("1657199079025.5"), Coerced::Keep);
         assert_eq!(ms("1e30"), Coerced::Keep);
+        // Where seconds end and milliseconds and microseconds begin, as plain integers (the
+        // 64-bit fast path) and as decimals (the general rules): the same results.
+        for (v, want) in [
+            ("999999999999", Coerced::Value(999_999_999_999_000)),
+            ("1000000000000", Coerced::Value(1_000_000_000_000)),
+            ("999999999999999", Coerced::Value(999_999_999_999_999)),
+            ("1000000000000000", Coerced::Value(1_000_000_000_000)),
+            ("1000000000000001", Coerced::Keep),
+            ("999999999999999000", Coerced::Value(999_999_999_999_999)),
+            ("999999999999999999", Coerced::Keep),
+            ("1000000000000000000", Coerced::Keep),
+            ("9999999999999999999", Coerced::Keep),
+        ] {
+            assert_eq!(ms(v), want, "{v}");
+            assert_eq!(ms(&format!("{v}.0")), want, "{v}.0");
+        }
     }
 
     #[test]
