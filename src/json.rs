@@ -508,13 +508,36 @@ fn bad_escape(at: usize, message: &str) -> Box<ScanError> {
     })
 }
 
-fn hex4(buf: &[u8], at: usize) -> Option<u32> {
-    let digits = buf.get(at..at + 4)?;
-    let mut v = 0u32;
-    for &d in digits {
-        v = v * 16 + (d as char).to_digit(16)?;
+/// The value of each byte as a hex digit, or 0xFF.
+const HEX: [u8; 256] = {
+    let mut t = [0xFF; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-    Some(v)
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The 4 hex digits at `at`, if there are 4.
+#[inline]
+fn hex4(buf: &[u8], at: usize) -> Option<u32> {
+    let d = buf.get(at..at + 4)?;
+    let (a, b, c, e) = (
+        HEX[d[0] as usize],
+        HEX[d[1] as usize],
+        HEX[d[2] as usize],
+        HEX[d[3] as usize],
+    );
+    // A non-digit is 0xFF: its high bit survives the `|`.
+    ((a | b | c | e) & 0x80 == 0)
+        .then(|| u32::from(a) << 12 | u32::from(b) << 8 | u32::from(c) << 4 | u32::from(e))
 }
 
 /// Scans `line`, which must hold exactly one JSON object (surrounding whitespace allowed),
@@ -750,9 +773,28 @@ pub(crate) fn unescape_bytes(raw: &[u8], buf: &mut Vec<u8>) {
     buf.resize(base + raw.len(), 0);
     let dst = &mut buf[base..];
     let (mut i, mut w) = (0, 0);
+    const ONES: u64 = 0x0101_0101_0101_0101;
     while i < raw.len() {
+        // Runs without a backslash are copied 8 bytes at a time: the word is stored whole
+        // (`w <= i`, so 8 bytes fit in `dst`) and only its bytes before a backslash count.
+        if i + 8 <= raw.len() {
+            let word = u64::from_le_bytes(raw[i..i + 8].try_into().expect("8 bytes"));
+            dst[w..w + 8].copy_from_slice(&word.to_le_bytes());
+            let x = word ^ (ONES * u64::from(b'\\'));
+            // The lowest marked byte is the first backslash (see `find::first_in_16_words`).
+            let marks = x.wrapping_sub(ONES) & !x & (ONES * 0x80);
+            let run = if marks == 0 {
+                8
+            } else {
+                (marks.trailing_zeros() / 8) as usize
+            };
+            i += run;
+            w += run;
+            if run == 8 {
+                continue;
+            }
+        }
         let b = raw[i];
-        // Escaped strings are short (a few escapes in ~14 bytes on average): byte by byte.
         if b != b'\\' || i + 1 == raw.len() {
             dst[w] = b;
             w += 1;
@@ -984,6 +1026,54 @@ mod tests {
             unescape_into(raw, &mut out);
             assert_eq!(out, want);
         }
+    }
+
+    /// Escapes at every offset, around the 8-byte runs copied whole, decode as serde_json
+    /// decodes them.
+    #[test]
+    fn unescapes_at_every_offset() {
+        for escape in [
+            r"\n",
+            r"\/",
+            r"\\",
+            r#"\""#,
+            r"\u00e9",
+            r"\u6771",
+            r"\ud83d\ude00",
+        ] {
+            for before in 0..20 {
+                for after in [0, 1, 7, 8, 9, 17] {
+                    let raw = format!(
+                        "{}{escape}{}{escape}",
+                        "a".repeat(before),
+                        "é".repeat(after)
+                    );
+                    let want: String = serde_json::from_str(&format!("\"{raw}\"")).unwrap();
+                    let mut out = String::from("x");
+                    unescape_into(raw.as_bytes(), &mut out);
+                    assert_eq!(out, format!("x{want}"), "{raw}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hex_digits_in_either_case_and_nothing_else() {
+        for v in 0..=0xFFFFu32 {
+            for text in [format!("{v:04x}"), format!("{v:04X}")] {
+                assert_eq!(hex4(text.as_bytes(), 0), Some(v), "{text}");
+            }
+        }
+        // The bytes next to the digit ranges, and non-ASCII.
+        for bad in [b'/', b':', b'@', b'G', b'`', b'g', b' ', 0x80, 0xFF] {
+            for at in 0..4 {
+                let mut text = *b"0aF9";
+                text[at] = bad;
+                assert_eq!(hex4(&text, 0), None, "{text:?}");
+            }
+        }
+        assert_eq!(hex4(b"abc", 0), None);
+        assert_eq!(hex4(b"xabcd", 1), Some(0xABCD));
     }
 
     #[test]

@@ -62,10 +62,23 @@ struct Slot {
 }
 
 /// Whether two keys of the same length (over 16 bytes) whose first and last 8 bytes are equal
-/// have equal middles.
-#[inline(never)]
+/// have equal middles (`[8, len - 8)`), 8 bytes at a time; the last word read may overlap
+/// bytes already known to be equal.
+#[inline]
 fn middle_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a[8..a.len() - 8] == b[8..b.len() - 8]
+    if a.len() != b.len() || a.len() <= 16 {
+        return a == b;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let end = a.len() - 8;
+    let mut at = 8;
+    while at + 8 <= end {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    at == end || word(a, end - 8) == word(b, end - 8)
 }
 
 /// Maps field names to their ids (`0..names.len()`).
@@ -264,6 +277,23 @@ mod tests {
         }
         let w = KeyWords::of(b"a_much_longer_kex_name");
         assert!(!index.is(10, b"a_much_longer_kex_name", &w));
+    }
+
+    #[test]
+    fn middles_compare_equal_exactly_when_the_keys_do() {
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for len in 17..=40 {
+            let a = &base[..len];
+            assert!(middle_eq(a, a), "{len}");
+            // A difference anywhere in the middle is found (the head and tail are compared
+            // through the words before).
+            for i in 8..len - 8 {
+                let mut b = a.to_vec();
+                b[i] ^= 0x20;
+                assert!(!middle_eq(a, &b), "{len} {i}");
+            }
+            assert!(!middle_eq(a, &base[..len - 1]));
+        }
     }
 
     #[test]
