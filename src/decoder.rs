@@ -103,9 +103,11 @@ struct Row {
     scratch: Scratch,
 }
 
-/// A batch closes once its rows hold this many input bytes, whatever its row count: a
-/// column's text stays far below Arrow's 2 GiB offsets (see `TableBuilder::input_bytes`).
-const MAX_BATCH_BYTES: usize = 256 << 20;
+/// A batch closes before its rows would hold more than this many input bytes, whatever its
+/// row count, and no record is longer ([`Limits::max_line_bytes`] is at most this): a column's
+/// text, at most 7 times the input (see `TableBuilder::input_bytes`), stays under Arrow's
+/// 2 GiB offsets.
+pub(crate) const MAX_BATCH_BYTES: usize = 256 << 20;
 
 /// A push decoder for Netskope NDJSON.
 ///
@@ -148,15 +150,17 @@ pub struct Decoder {
     out: VecDeque<(Table, RecordBatch)>,
     rejects: Vec<Reject>,
     stats: Stats,
+    /// [`MAX_BATCH_BYTES`], smaller in tests.
+    max_batch_bytes: usize,
 }
 
 impl Decoder {
     /// Creates a decoder. The source name used in rejects is `<input>` until
     /// [`Decoder::start_source`] names one.
     pub fn new(mut options: DecoderOptions) -> Self {
-        // Byte positions within a line or document are 32-bit.
+        // Byte positions within a line or document are 32-bit; a record fits in a batch.
         let limits = &mut options.limits;
-        limits.max_line_bytes = limits.max_line_bytes.min(u32::MAX as usize - 1);
+        limits.max_line_bytes = limits.max_line_bytes.min(MAX_BATCH_BYTES);
         limits.max_document_bytes = limits.max_document_bytes.min(u32::MAX as usize - 1);
         let reg = registry();
         let g = |name: &str| reg.global_id(name.as_bytes());
@@ -191,6 +195,7 @@ impl Decoder {
             out: VecDeque::new(),
             rejects: Vec::new(),
             stats: Stats::default(),
+            max_batch_bytes: MAX_BATCH_BYTES,
         }
     }
 
@@ -364,6 +369,14 @@ impl Decoder {
                             };
                             self.records_in_array(bytes, records, doc.offset, doc.line, &limits)
                         }
+                        None if token.len() > limits.max_line_bytes => {
+                            let msg = too_long_reason(
+                                "record",
+                                token.len() as u64,
+                                limits.max_line_bytes,
+                            );
+                            self.reject(doc.line, doc.offset + base as u64, msg, token, false);
+                        }
                         None => self.record(token, &mut entries),
                     },
                     Err(e) => {
@@ -473,10 +486,7 @@ impl Decoder {
             None => None,
         };
         if let Some(len) = too_long {
-            let msg = format!(
-                "line of {len} bytes is longer than the limit of {} bytes (Limits::max_line_bytes)",
-                self.options.limits.max_line_bytes
-            );
+            let msg = too_long_reason("line", len, self.options.limits.max_line_bytes);
             let kept_all = raw_line.len() as u64 == len;
             self.reject(self.line_no, start, msg, raw_line, !kept_all);
             return;
@@ -566,6 +576,11 @@ impl Decoder {
                 self.reject(line, at, msg, bytes, false);
                 continue;
             }
+            if bytes.len() > limits.max_line_bytes {
+                let msg = too_long_reason("record", bytes.len() as u64, limits.max_line_bytes);
+                self.reject(line, at, msg, bytes, false);
+                continue;
+            }
             match self.row.fields.scan(bytes, limits, &mut entries) {
                 Ok(()) => {
                     self.stats.unwrapped += 1;
@@ -605,11 +620,13 @@ impl Decoder {
         let batch_rows = self.options.batch_size;
         let builder = self.builders[table.index()]
             .get_or_insert_with(|| TableBuilder::new(table, batch_rows));
+        if builder.rows() > 0 && builder.input_bytes() + line.len() > self.max_batch_bytes {
+            let batch = builder.finish();
+            self.out.push_back((table, batch));
+        }
         builder.append(line, entries, &self.options.limits, &mut row.scratch);
         self.stats.rows[table.index()] += 1;
-        if builder.rows() >= self.options.batch_size.max(1)
-            || builder.input_bytes() >= MAX_BATCH_BYTES
-        {
+        if builder.rows() >= self.options.batch_size.max(1) {
             self.flush_table(table);
         }
     }
@@ -657,6 +674,13 @@ fn route_record(
             || value(ids.dlp_incident_id).is_some(),
     };
     route(&keys)
+}
+
+/// The reason of a reject for a `what` ("line", "record") of `len` bytes over `limit`.
+fn too_long_reason(what: &str, len: u64, limit: usize) -> String {
+    format!(
+        "{what} of {len} bytes is longer than the limit of {limit} bytes (Limits::max_line_bytes)"
+    )
 }
 
 /// What a line (without `\n`, `\r` and BOM) is, for the start of a source.
@@ -728,4 +752,81 @@ fn envelope(line: &[u8], entries: &[Entry]) -> Option<json::Span> {
         .iter()
         .find(|e| e.key.bytes(line) == array && e.value.kind == Kind::Array)
         .map(|e| e.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows of one table in each batch, and the rejects' lines and reasons.
+    fn decode(d: &mut Decoder, input: &[u8]) -> (Vec<usize>, Vec<(u64, String)>) {
+        d.push(input);
+        d.finish();
+        let rows = std::iter::from_fn(|| d.next_batch())
+            .map(|(_, b)| b.num_rows())
+            .collect();
+        let rejects = d
+            .take_rejects()
+            .into_iter()
+            .map(|r| (r.line, r.error))
+            .collect();
+        (rows, rejects)
+    }
+
+    /// A batch closes before its records would hold more than `max_batch_bytes` of input, so
+    /// that no column's text can reach Arrow's 2 GiB offsets, however few rows it has.
+    #[test]
+    fn batches_close_on_input_bytes() {
+        let line = |v: &str| format!("{{\"type\":\"admin_audit_logs\",\"user\":\"{v}\"}}\n");
+        let rec = line("x").len();
+        let mut d = Decoder::new(DecoderOptions::default());
+        d.max_batch_bytes = 3 * (rec - 1) + 1; // three records, without their newlines
+        let input: String = (0..7).map(|_| line("x")).collect();
+        assert_eq!(decode(&mut d, input.as_bytes()).0, vec![3, 3, 1]);
+        // A record longer than the limit still makes a batch of its own.
+        let mut d = Decoder::new(DecoderOptions::default());
+        d.max_batch_bytes = rec;
+        let input = format!("{}{}{}", line("x"), line(&"y".repeat(50)), line("x"));
+        assert_eq!(decode(&mut d, input.as_bytes()).0, vec![1, 1, 1]);
+    }
+
+    /// `max_line_bytes` is at most `MAX_BATCH_BYTES`, and records inside a pretty-printed
+    /// document are held to it like lines.
+    #[test]
+    fn records_are_held_to_the_line_limit() {
+        let options = |max_line_bytes| DecoderOptions {
+            limits: Limits {
+                max_line_bytes,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let d = Decoder::new(options(usize::MAX));
+        assert_eq!(d.options().limits.max_line_bytes, MAX_BATCH_BYTES);
+        let big = format!(
+            "{{\"type\":\"admin_audit_logs\",\"user\":\"{}\"}}",
+            "y".repeat(60)
+        );
+        let small = "{\"type\":\"admin_audit_logs\"}";
+        let doc = format!("{{\n\"ok\": 1,\n\"result\": [\n{small},\n{big}\n]\n}}\n");
+        let (rows, rejects) = decode(&mut Decoder::new(options(40)), doc.as_bytes());
+        assert_eq!(rows, vec![1]);
+        assert_eq!(
+            rejects,
+            vec![(
+                5,
+                format!(
+                    "record of {} bytes is longer than the limit of 40 bytes (Limits::max_line_bytes)",
+                    big.len()
+                )
+            )]
+        );
+        // A document that is one record.
+        let doc = big.replacen('{', "{\n", 1);
+        let (rows, rejects) = decode(&mut Decoder::new(options(40)), doc.as_bytes());
+        assert_eq!(rows, Vec::<usize>::new());
+        assert_eq!(rejects.len(), 1);
+        let want = format!("record of {} bytes is longer", doc.trim_end().len());
+        assert!(rejects[0].1.starts_with(&want), "{rejects:?}");
+    }
 }

@@ -9,8 +9,10 @@
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Longest accepted line in bytes (default 64 MiB, at most 4 GiB). Longer lines are
-    /// rejected and only their first [`Limits::max_reject_raw_bytes`] bytes are kept.
+    /// Longest accepted line in bytes (default 64 MiB, at most 256 MiB: a larger value counts
+    /// as 256 MiB). Longer lines are rejected and only their first
+    /// [`Limits::max_reject_raw_bytes`] bytes are kept. Records inside a pretty-printed document
+    /// are held to the same limit.
     pub max_line_bytes: usize,
     /// Deepest accepted nesting of objects and arrays, the record itself being level 1
     /// (default 512).
