@@ -6,13 +6,13 @@ use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{new_null_array, ArrayRef, RecordBatch, StructArray};
 use arrow_buffer::NullBufferBuilder;
-use arrow_schema::{Field, Fields};
+use arrow_schema::{DataType, Field, Fields, SchemaRef};
 
 use crate::coerce::{self, Coerced};
 use crate::column::{FixedColumn, StrColumn};
 use crate::json::{self, Entry, Kind, Span};
 use crate::limits::Limits;
-use crate::schema::{registry, supporting_data_fields, ColumnKind, Table, UTC};
+use crate::schema::{registry, supporting_data_fields, ColumnKind, Table};
 
 /// `supporting_data`: `{data_type, data_values[]}` as a struct.
 struct SupportingDataBuilder {
@@ -97,13 +97,13 @@ impl ColumnBuilder {
     /// batch: `scale(n)` of this batch's `n` values (and bytes of text).
     fn finish(
         &mut self,
-        kind: ColumnKind,
+        data_type: &DataType,
         rows: usize,
         scale: impl Fn(usize) -> usize,
     ) -> ArrayRef {
         if self.len() == 0 {
             // Nothing in this batch (common in wide tables): no buffers to fill.
-            return new_null_array(&kind.data_type(), rows);
+            return new_null_array(data_type, rows);
         }
         let next = scale(self.len());
         match self {
@@ -116,7 +116,7 @@ impl ColumnBuilder {
             ColumnBuilder::Bool(c) => Arc::new(c.finish_bool(rows, next)),
             ColumnBuilder::Ts(c) => Arc::new(
                 c.finish::<TimestampMillisecondType>(rows, next)
-                    .with_timezone(UTC),
+                    .with_data_type(data_type.clone()),
             ),
             ColumnBuilder::LocalTs(c) => Arc::new(c.finish::<TimestampMillisecondType>(rows, next)),
             ColumnBuilder::List(p) => {
@@ -218,9 +218,9 @@ fn embedded_json(s: &str, limits: &Limits) -> Option<Span> {
 
 /// Column values for one table, a batch at a time.
 pub(crate) struct TableBuilder {
-    table: Table,
     columns: Vec<ColumnBuilder>,
-    kinds: Vec<ColumnKind>,
+    /// The table's schema: the columns' types, in order, then `_extra`.
+    schema: SchemaRef,
     /// For each global field id: the column it fills in this table.
     column_of_global: &'static [Option<u16>],
     /// The column of `src_time` (`usize::MAX` when the table has none) and of the
@@ -254,9 +254,8 @@ impl TableBuilder {
             _ => (usize::MAX, usize::MAX),
         };
         TableBuilder {
-            table,
             columns: kept.iter().map(|c| ColumnBuilder::new(c.kind)).collect(),
-            kinds: kept.iter().map(|c| c.kind).collect(),
+            schema: def.schema.clone(),
             column_of_global: &def.column_of_global,
             src_time,
             src_time_local,
@@ -350,14 +349,14 @@ impl TableBuilder {
         let mut arrays: Vec<ArrayRef> = self
             .columns
             .iter_mut()
-            .zip(&self.kinds)
-            .map(|(c, &kind)| c.finish(kind, rows, scale))
+            .zip(self.schema.fields())
+            .map(|(c, field)| c.finish(field.data_type(), rows, scale))
             .collect();
         let (values, bytes) = (scale(self.extra.len()), scale(self.extra.bytes()));
         arrays.push(Arc::new(self.extra.finish(rows, values, bytes)));
         self.rows = 0;
         self.input_bytes = 0;
-        RecordBatch::try_new(self.table.schema(), arrays)
+        RecordBatch::try_new(self.schema.clone(), arrays)
             .expect("builders match the table schema by construction")
     }
 }
