@@ -85,7 +85,7 @@ struct ConvertArgs {
     /// bounds the writer's memory per table.
     #[arg(long, default_value_t = WriteOptions::default().row_group_bytes, value_name = "BYTES")]
     row_group_bytes: usize,
-    /// Longest accepted line in bytes; longer lines are rejected.
+    /// Longest accepted line in bytes (at most 256 MiB); longer lines are rejected.
     #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
     max_line_bytes: usize,
     /// Largest accepted decompressed-to-compressed ratio of a .gz / .zst input after its first
