@@ -290,6 +290,11 @@ impl TableBuilder {
         let row = self.rows as u32;
         let mut extra = 0usize;
         let mut src_time = None;
+        let mut cx = Context {
+            line,
+            limits,
+            scratch,
+        };
         for e in entries.iter_mut() {
             if e.keep {
                 extra += 1;
@@ -305,7 +310,7 @@ impl TableBuilder {
             if c == self.src_time {
                 src_time = Some(e.value);
             }
-            if !append_value(&mut self.columns[c], &e.value, row, line, limits, scratch) {
+            if !append_value(&mut self.columns[c], &e.value, row, &mut cx) {
                 e.keep = true;
                 extra += 1;
             }
@@ -313,7 +318,7 @@ impl TableBuilder {
         if let Some(v) = src_time {
             // Derived column: `_src_time_local` from `src_time`.
             let parsed = (v.kind == Kind::String)
-                .then(|| coerce::parse_src_time(str_of(&v, line, &mut scratch.text)))
+                .then(|| coerce::parse_src_time(str_of(&v, line, &mut cx.scratch.text)))
                 .flatten();
             if let (Some(secs), ColumnBuilder::LocalTs(c)) =
                 (parsed, &mut self.columns[self.src_time_local])
@@ -361,18 +366,20 @@ impl TableBuilder {
     }
 }
 
+/// What appending a record's values needs besides each value: the record's line, the limits
+/// for JSON text inside values, scratch space.
+struct Context<'a> {
+    line: &'a [u8],
+    limits: &'a Limits,
+    scratch: &'a mut Scratch,
+}
+
 /// Appends `v` at `row` to `column`; returns false when the value must be kept in `_extra`
 /// instead (nothing is appended then). An absent value (JSON `null`, a placeholder in a typed
 /// column) appends nothing: the row stays null.
 #[inline(always)]
-fn append_value(
-    column: &mut ColumnBuilder,
-    v: &Span,
-    row: u32,
-    line: &[u8],
-    limits: &Limits,
-    scratch: &mut Scratch,
-) -> bool {
+fn append_value(column: &mut ColumnBuilder, v: &Span, row: u32, cx: &mut Context<'_>) -> bool {
+    let line = cx.line;
     macro_rules! put {
         ($c:expr, $coerced:expr) => {
             match $coerced {
@@ -395,28 +402,22 @@ fn append_value(
             Kind::Null => {}
             Kind::Object | Kind::Array => return false,
         },
-        ColumnBuilder::Json(c) => append_json(c, v, row, line, limits, scratch),
+        ColumnBuilder::Json(c) => append_json(c, v, row, cx),
         ColumnBuilder::I64(c) => put!(c, coerce::int64(v, line)),
         ColumnBuilder::F64(c) => put!(c, coerce::float64(v, line)),
         ColumnBuilder::Bool(c) => put!(c, coerce::boolean(v, line)),
         ColumnBuilder::Ts(c) => put!(c, coerce::timestamp(v, line)),
         ColumnBuilder::LocalTs(_) => return false,
-        ColumnBuilder::List(p) => return append_list(p, v, row, line, limits, scratch),
-        ColumnBuilder::Support(p) => return append_support(p, v, row, line, limits, scratch),
+        ColumnBuilder::List(p) => return append_list(p, v, row, cx),
+        ColumnBuilder::Support(p) => return append_support(p, v, row, cx),
     }
     true
 }
 
 /// A `Json` column's value: compact JSON text (a string holding JSON is unwrapped).
 #[inline(never)]
-fn append_json(
-    c: &mut StrColumn,
-    v: &Span,
-    row: u32,
-    line: &[u8],
-    limits: &Limits,
-    scratch: &mut Scratch,
-) {
+fn append_json(c: &mut StrColumn, v: &Span, row: u32, cx: &mut Context<'_>) {
+    let (line, limits, scratch) = (cx.line, cx.limits, &mut *cx.scratch);
     match v.kind {
         Kind::Null => return,
         Kind::String if coerce::is_placeholder(v.bytes(line)) => return,
@@ -440,10 +441,9 @@ fn append_list(
     p: &mut Padded<ListBuilder<StringBuilder>>,
     v: &Span,
     row: u32,
-    line: &[u8],
-    limits: &Limits,
-    scratch: &mut Scratch,
+    cx: &mut Context<'_>,
 ) -> bool {
+    let (line, limits, scratch) = (cx.line, cx.limits, &mut *cx.scratch);
     pad_list(p, row as usize);
     let b = &mut p.builder;
     match v.kind {
@@ -482,10 +482,9 @@ fn append_support(
     p: &mut Padded<SupportingDataBuilder>,
     v: &Span,
     row: u32,
-    line: &[u8],
-    limits: &Limits,
-    scratch: &mut Scratch,
+    cx: &mut Context<'_>,
 ) -> bool {
+    let (line, limits, scratch) = (cx.line, cx.limits, &mut *cx.scratch);
     let null = match v.kind {
         Kind::Null => true,
         Kind::String if coerce::is_placeholder(v.bytes(line)) => true,
