@@ -6,13 +6,13 @@ use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{new_null_array, ArrayRef, RecordBatch, StructArray};
 use arrow_buffer::NullBufferBuilder;
-use arrow_schema::{DataType, Field, Fields, SchemaRef};
+use arrow_schema::{DataType, Field, SchemaRef};
 
 use crate::coerce::{self, Coerced};
 use crate::column::{FixedColumn, StrColumn};
 use crate::json::{self, Entry, Kind, Span};
 use crate::limits::Limits;
-use crate::schema::{registry, supporting_data_fields, ColumnKind, Table};
+use crate::schema::{registry, ColumnKind, Table};
 
 /// `supporting_data`: `{data_type, data_values[]}` as a struct.
 struct SupportingDataBuilder {
@@ -29,9 +29,43 @@ struct Padded<B> {
     filled: usize,
 }
 
-impl<B> Padded<B> {
+impl<B: AppendNulls> Padded<B> {
     fn new(builder: B) -> Self {
         Padded { builder, filled: 0 }
+    }
+
+    /// Pads with nulls up to `row` (exclusive).
+    fn pad_to(&mut self, row: usize) {
+        if self.filled < row {
+            self.builder.append_nulls(row - self.filled);
+            self.filled = row;
+        }
+    }
+
+    /// Pads to `rows` and starts the next batch; the builder holds the batch's rows.
+    fn end_batch(&mut self, rows: usize) -> &mut B {
+        self.pad_to(rows);
+        self.filled = 0;
+        &mut self.builder
+    }
+}
+
+/// The builders a [`Padded`] column can hold.
+trait AppendNulls {
+    fn append_nulls(&mut self, n: usize);
+}
+
+impl AppendNulls for ListBuilder<StringBuilder> {
+    fn append_nulls(&mut self, n: usize) {
+        ListBuilder::append_nulls(self, n);
+    }
+}
+
+impl AppendNulls for SupportingDataBuilder {
+    fn append_nulls(&mut self, n: usize) {
+        self.data_type.append_nulls(n);
+        self.data_values.append_nulls(n);
+        self.validity.append_n_nulls(n);
     }
 }
 
@@ -65,11 +99,11 @@ impl ColumnBuilder {
         match kind {
             ColumnKind::String => ColumnBuilder::Str(StrColumn::default()),
             ColumnKind::Json => ColumnBuilder::Json(StrColumn::default()),
-            ColumnKind::Int64 => ColumnBuilder::I64(FixedColumn::with_capacity(0)),
-            ColumnKind::Float64 => ColumnBuilder::F64(FixedColumn::with_capacity(0)),
-            ColumnKind::Bool => ColumnBuilder::Bool(FixedColumn::with_capacity(0)),
-            ColumnKind::Timestamp => ColumnBuilder::Ts(FixedColumn::with_capacity(0)),
-            ColumnKind::LocalTimestamp => ColumnBuilder::LocalTs(FixedColumn::with_capacity(0)),
+            ColumnKind::Int64 => ColumnBuilder::I64(FixedColumn::default()),
+            ColumnKind::Float64 => ColumnBuilder::F64(FixedColumn::default()),
+            ColumnKind::Bool => ColumnBuilder::Bool(FixedColumn::default()),
+            ColumnKind::Timestamp => ColumnBuilder::Ts(FixedColumn::default()),
+            ColumnKind::LocalTimestamp => ColumnBuilder::LocalTs(FixedColumn::default()),
             ColumnKind::StringList => ColumnBuilder::List(Box::new(Padded::new(list_builder()))),
             ColumnKind::SupportingData => {
                 ColumnBuilder::Support(Box::new(Padded::new(SupportingDataBuilder {
@@ -119,16 +153,13 @@ impl ColumnBuilder {
                     .with_data_type(data_type.clone()),
             ),
             ColumnBuilder::LocalTs(c) => Arc::new(c.finish::<TimestampMillisecondType>(rows, next)),
-            ColumnBuilder::List(p) => {
-                pad_list(p, rows);
-                p.filled = 0;
-                Arc::new(p.builder.finish())
-            }
+            ColumnBuilder::List(p) => Arc::new(p.end_batch(rows).finish()),
             ColumnBuilder::Support(p) => {
-                pad_support(p, rows);
-                p.filled = 0;
-                let s = &mut p.builder;
-                let fields = Fields::from(supporting_data_fields());
+                let s = p.end_batch(rows);
+                let DataType::Struct(fields) = data_type else {
+                    unreachable!("supporting_data is a struct column")
+                };
+                let fields = fields.clone();
                 let children: Vec<ArrayRef> = vec![
                     Arc::new(s.data_type.finish()),
                     Arc::new(s.data_values.finish()),
@@ -136,23 +167,6 @@ impl ColumnBuilder {
                 Arc::new(StructArray::new(fields, children, s.validity.finish()))
             }
         }
-    }
-}
-
-fn pad_list(p: &mut Padded<ListBuilder<StringBuilder>>, row: usize) {
-    if p.filled < row {
-        p.builder.append_nulls(row - p.filled);
-        p.filled = row;
-    }
-}
-
-fn pad_support(p: &mut Padded<SupportingDataBuilder>, row: usize) {
-    if p.filled < row {
-        let n = row - p.filled;
-        p.builder.data_type.append_nulls(n);
-        p.builder.data_values.append_nulls(n);
-        p.builder.validity.append_n_nulls(n);
-        p.filled = row;
     }
 }
 
@@ -444,7 +458,7 @@ fn append_list(
     cx: &mut Context<'_>,
 ) -> bool {
     let (line, limits, scratch) = (cx.line, cx.limits, &mut *cx.scratch);
-    pad_list(p, row as usize);
+    p.pad_to(row as usize);
     let b = &mut p.builder;
     match v.kind {
         Kind::Null => b.append_null(),
@@ -509,7 +523,7 @@ fn append_support(
             return false;
         }
     }
-    pad_support(p, row as usize);
+    p.pad_to(row as usize);
     let s = &mut p.builder;
     if null {
         s.data_type.append_null();

@@ -89,19 +89,8 @@ pub(crate) fn parse_i64(t: &[u8]) -> Option<i64> {
         };
     }
     if digits.iter().all(u8::is_ascii_digit) {
-        if digits.len() > 1 && digits[0] == b'0' {
-            return None;
-        }
-        let mut v: i64 = 0;
-        for &d in digits {
-            let d = (d - b'0') as i64;
-            v = if neg {
-                v.checked_mul(10)?.checked_sub(d)?
-            } else {
-                v.checked_mul(10)?.checked_add(d)?
-            };
-        }
-        return Some(v);
+        // Digits that `small_uint` refused: a leading zero, or more than 19 (out of range).
+        return None;
     }
     let (int, frac) = split_decimal(t)?;
     if frac != 0 {
@@ -140,16 +129,6 @@ fn split_decimal(t: &[u8]) -> Option<(i128, i64)> {
     if let Some(v) = small_uint(digits) {
         let v = i128::from(v);
         return Some((if neg { -v } else { v }, 0));
-    }
-    if !digits.is_empty()
-        && digits.len() <= 38
-        && (digits[0] != b'0' || digits.len() == 1)
-        && digits.iter().all(u8::is_ascii_digit)
-    {
-        let int = digits
-            .iter()
-            .fold(0i128, |v, &d| v * 10 + i128::from(d - b'0'));
-        return Some((if neg { -int } else { int }, 0));
     }
     if !is_json_number(t) {
         return None;

@@ -133,7 +133,7 @@ impl StrColumn {
 }
 
 /// A column of fixed-width values (integers, floats, timestamps, booleans) under construction.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct FixedColumn<T> {
     /// Row of each value, increasing.
     rows: Vec<u32>,
@@ -141,14 +141,6 @@ pub(crate) struct FixedColumn<T> {
 }
 
 impl<T: Copy + Default> FixedColumn<T> {
-    /// An empty column with room for `values` values.
-    pub fn with_capacity(values: usize) -> Self {
-        FixedColumn {
-            rows: Vec::with_capacity(values),
-            values: Vec::with_capacity(values),
-        }
-    }
-
     /// Values appended since the last finish.
     pub fn len(&self) -> usize {
         self.rows.len()
@@ -236,8 +228,8 @@ mod tests {
             "a value longer than sixteen bytes",
         ];
         let mut text = StrColumn::default();
-        let mut ints = FixedColumn::<i64>::with_capacity(0);
-        let mut flags = FixedColumn::<bool>::with_capacity(4);
+        let mut ints = FixedColumn::<i64>::default();
+        let mut flags = FixedColumn::<bool>::default();
         for rows in patterns() {
             let (mut s, mut i, mut b) = (
                 StringBuilder::new(),

@@ -369,15 +369,12 @@ impl Decoder {
                             };
                             self.records_in_array(bytes, records, doc.offset, doc.line, &limits)
                         }
-                        None if token.len() > limits.max_line_bytes => {
-                            let msg = too_long_reason(
-                                "record",
-                                token.len() as u64,
-                                limits.max_line_bytes,
-                            );
-                            self.reject(doc.line, doc.offset + base as u64, msg, token, false);
+                        None => {
+                            let at = doc.offset + base as u64;
+                            if !self.rejected_as_too_long(token, doc.line, at) {
+                                self.record(token, &mut entries);
+                            }
                         }
-                        None => self.record(token, &mut entries),
                     },
                     Err(e) => {
                         let msg = format!("{} (line {})", e.message, line_at(base + e.position));
@@ -576,9 +573,7 @@ impl Decoder {
                 self.reject(line, at, msg, bytes, false);
                 continue;
             }
-            if bytes.len() > limits.max_line_bytes {
-                let msg = too_long_reason("record", bytes.len() as u64, limits.max_line_bytes);
-                self.reject(line, at, msg, bytes, false);
+            if self.rejected_as_too_long(bytes, line, at) {
                 continue;
             }
             match self.row.fields.scan(bytes, limits, &mut entries) {
@@ -589,6 +584,18 @@ impl Decoder {
                 Err(err) => self.reject(line, at, err.message, bytes, false),
             }
         }
+    }
+
+    /// Rejects a record taken from a pretty-printed document (not cut from a line, so not
+    /// checked yet) that is longer than `max_line_bytes`; says whether it did.
+    fn rejected_as_too_long(&mut self, record: &[u8], line: u64, offset: u64) -> bool {
+        let limit = self.options.limits.max_line_bytes;
+        if record.len() <= limit {
+            return false;
+        }
+        let msg = too_long_reason("record", record.len() as u64, limit);
+        self.reject(line, offset, msg, record, false);
+        true
     }
 
     /// Routes and appends one scanned record.
@@ -617,14 +624,16 @@ impl Decoder {
             Some(t) => t,
             None => route_record(line, entries, &row.slots, gen, &self.route_ids),
         };
+        let full = self.builders[table.index()]
+            .as_ref()
+            .is_some_and(|b| b.input_bytes() + line.len() > self.max_batch_bytes);
+        if full {
+            self.flush_table(table);
+        }
         let batch_rows = self.options.batch_size;
         let builder = self.builders[table.index()]
             .get_or_insert_with(|| TableBuilder::new(table, batch_rows));
-        if builder.rows() > 0 && builder.input_bytes() + line.len() > self.max_batch_bytes {
-            let batch = builder.finish();
-            self.out.push_back((table, batch));
-        }
-        builder.append(line, entries, &self.options.limits, &mut row.scratch);
+        builder.append(line, entries, &self.options.limits, &mut self.row.scratch);
         self.stats.rows[table.index()] += 1;
         if builder.rows() >= self.options.batch_size.max(1) {
             self.flush_table(table);

@@ -28,6 +28,16 @@ pub(crate) fn quote_or_backslash(buf: &[u8], from: usize) -> Option<usize> {
     memchr::memchr2(b'"', b'\\', &buf[i..]).map(|p| i + p)
 }
 
+/// The high bit of each byte of `word` (little-endian) that equals `b`. The lowest mark is
+/// exactly the first such byte: borrows only make false marks above a true one, and none
+/// without one; so `trailing_zeros() / 8` is its index.
+#[inline(always)]
+pub(crate) fn byte_marks(word: u64, b: u8) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    let x = word ^ (LO * u64::from(b));
+    x.wrapping_sub(LO) & !x & (LO * 0x80)
+}
+
 /// The first `"` or `\` among 16 bytes.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
@@ -80,14 +90,9 @@ fn first_in_16(bytes: &[u8; 16]) -> Option<usize> {
 ))]
 #[inline(always)]
 fn first_in_16_words(bytes: &[u8; 16]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     for half in [0, 8] {
         let w = u64::from_le_bytes(bytes[half..half + 8].try_into().expect("8 bytes"));
-        let (q, b) = (w ^ (LO * b'"' as u64), w ^ (LO * b'\\' as u64));
-        // The lowest set bit marks the first zero byte of `q` or `b` exactly: borrows only
-        // make false marks above a true zero byte, and none without one.
-        let m = ((q.wrapping_sub(LO) & !q) | (b.wrapping_sub(LO) & !b)) & HI;
+        let m = byte_marks(w, b'"') | byte_marks(w, b'\\');
         if m != 0 {
             return Some(half + (m.trailing_zeros() / 8) as usize);
         }

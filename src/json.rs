@@ -264,6 +264,42 @@ fn number_rest(b: &[u8], start: usize, mut p: usize) -> Result<usize> {
     Ok(p)
 }
 
+/// The string whose opening quote is at `quote`: its span and the position after it.
+#[inline(always)]
+fn string_at(buf: &[u8], quote: usize) -> Result<(Span, usize)> {
+    let start = quote + 1;
+    let (end, escaped) = string_end(buf, start)?;
+    let span = Span {
+        start: start as u32,
+        end: end as u32,
+        kind: Kind::String,
+        escaped,
+    };
+    Ok((span, end + 1))
+}
+
+/// The number starting at `start`: its span and the position after it.
+#[inline(always)]
+fn number_at(buf: &[u8], start: usize) -> Result<(Span, usize)> {
+    let end = number(buf, start)?;
+    let span = Span {
+        start: start as u32,
+        end: end as u32,
+        kind: Kind::Number,
+        escaped: false,
+    };
+    Ok((span, end))
+}
+
+/// The `"key":` at `pos` (whitespace allowed around it): the key's span and the position
+/// after the colon.
+#[inline(always)]
+fn key_at(buf: &[u8], pos: usize) -> Result<(Span, usize)> {
+    let quote = expect(buf, pos, b'"', "a quoted object key")? - 1;
+    let (key, after) = string_at(buf, quote)?;
+    Ok((key, expect(buf, after, b':', "':' after an object key")?))
+}
+
 /// One bit per open container (1 = object, 0 = array), without allocating below 64 levels.
 struct BitStack {
     len: usize,
@@ -335,15 +371,9 @@ impl<'a> Scanner<'a> {
     /// Scans a string value whose opening quote is at the cursor.
     #[inline(always)]
     fn string_value(&mut self) -> Result<Span> {
-        let start = self.pos + 1;
-        let (end, escaped) = string_end(self.buf, start)?;
-        self.pos = end + 1;
-        Ok(Span {
-            start: start as u32,
-            end: end as u32,
-            kind: Kind::String,
-            escaped,
-        })
+        let (span, after) = string_at(self.buf, self.pos)?;
+        self.pos = after;
+        Ok(span)
     }
 
     fn literal(&mut self, word: &[u8], kind: Kind) -> Result<Span> {
@@ -378,14 +408,9 @@ impl<'a> Scanner<'a> {
             None => err(start, "truncated JSON: expected a value but the line ended"),
             Some(b'"') => self.string_value(),
             Some(b'-' | b'0'..=b'9') => {
-                let end = number(self.buf, start)?;
-                self.pos = end;
-                Ok(Span {
-                    start: start as u32,
-                    end: end as u32,
-                    kind: Kind::Number,
-                    escaped: false,
-                })
+                let (span, after) = number_at(self.buf, start)?;
+                self.pos = after;
+                Ok(span)
             }
             Some(b't') => self.literal(b"true", Kind::True),
             Some(b'f') => self.literal(b"false", Kind::False),
@@ -488,15 +513,9 @@ impl<'a> Scanner<'a> {
     /// Scans `"key":` inside an object.
     #[inline]
     fn key(&mut self) -> Result<Span> {
-        let start = expect(self.buf, self.pos, b'"', "a quoted object key")?;
-        let (end, escaped) = string_end(self.buf, start)?;
-        self.pos = expect(self.buf, end + 1, b':', "':' after an object key")?;
-        Ok(Span {
-            start: start as u32,
-            end: end as u32,
-            kind: Kind::String,
-            escaped,
-        })
+        let (key, after) = key_at(self.buf, self.pos)?;
+        self.pos = after;
+        Ok(key)
     }
 }
 
@@ -583,37 +602,19 @@ pub(crate) fn scan_object_with(
         pos += 1;
     } else {
         loop {
-            let start = expect(line, pos, b'"', "a quoted object key")?;
-            let (end, escaped) = string_end(line, start)?;
-            let key = Span {
-                start: start as u32,
-                end: end as u32,
-                kind: Kind::String,
-                escaped,
-            };
-            pos = expect(line, end + 1, b':', "':' after an object key")?;
+            let key;
+            (key, pos) = key_at(line, pos)?;
             // Most values are strings, then numbers: scanned here.
             let value = match line.get(pos) {
                 Some(b'"') => {
-                    let start = pos + 1;
-                    let (end, escaped) = string_end(line, start)?;
-                    pos = end + 1;
-                    Span {
-                        start: start as u32,
-                        end: end as u32,
-                        kind: Kind::String,
-                        escaped,
-                    }
+                    let value;
+                    (value, pos) = string_at(line, pos)?;
+                    value
                 }
                 Some(b'0'..=b'9' | b'-') => {
-                    let start = pos;
-                    pos = number(line, start)?;
-                    Span {
-                        start: start as u32,
-                        end: pos as u32,
-                        kind: Kind::Number,
-                        escaped: false,
-                    }
+                    let value;
+                    (value, pos) = number_at(line, pos)?;
+                    value
                 }
                 _ => {
                     let mut s = Scanner {
@@ -773,16 +774,13 @@ pub(crate) fn unescape_bytes(raw: &[u8], buf: &mut Vec<u8>) {
     buf.resize(base + raw.len(), 0);
     let dst = &mut buf[base..];
     let (mut i, mut w) = (0, 0);
-    const ONES: u64 = 0x0101_0101_0101_0101;
     while i < raw.len() {
         // Runs without a backslash are copied 8 bytes at a time: the word is stored whole
         // (`w <= i`, so 8 bytes fit in `dst`) and only its bytes before a backslash count.
         if i + 8 <= raw.len() {
             let word = u64::from_le_bytes(raw[i..i + 8].try_into().expect("8 bytes"));
             dst[w..w + 8].copy_from_slice(&word.to_le_bytes());
-            let x = word ^ (ONES * u64::from(b'\\'));
-            // The lowest marked byte is the first backslash (see `find::first_in_16_words`).
-            let marks = x.wrapping_sub(ONES) & !x & (ONES * 0x80);
+            let marks = find::byte_marks(word, b'\\');
             let run = if marks == 0 {
                 8
             } else {

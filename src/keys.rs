@@ -52,15 +52,6 @@ impl KeyWords {
 
 const EMPTY: u16 = u16::MAX;
 
-/// A name's words and id.
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    head: u64,
-    tail: u64,
-    len: u32,
-    id: u16,
-}
-
 /// Whether two keys of the same length (over 16 bytes) whose first and last 8 bytes are equal
 /// have equal middles (`[8, len - 8)`), 8 bytes at a time; the last word read may overlap
 /// bytes already known to be equal.
@@ -84,10 +75,10 @@ fn middle_eq(a: &[u8], b: &[u8]) -> bool {
 /// Maps field names to their ids (`0..names.len()`).
 pub(crate) struct KeyIndex {
     names: Vec<&'static [u8]>,
-    /// Each name's words, by id.
-    by_id: Vec<Slot>,
+    /// The words of each name, by id.
+    words: Vec<KeyWords>,
     /// Open addressing with linear probing: `EMPTY` or an id. At most a quarter full, and 2
-    /// bytes a slot, so that it stays in the L1 cache with `by_id` (24-byte slots holding the
+    /// bytes a slot, so that it stays in the L1 cache with `words` (24-byte slots holding the
     /// words took 48 KiB and ran slower, waiting on loads).
     slots: Vec<u16>,
     /// `slots.len()` is `1 << bits`.
@@ -99,28 +90,15 @@ impl KeyIndex {
     pub fn new(names: &[&'static str]) -> Self {
         assert!(names.len() < EMPTY as usize, "too many field names");
         let size = (names.len() * 4).next_power_of_two().max(16);
-        let by_id: Vec<Slot> = names
-            .iter()
-            .enumerate()
-            .map(|(id, n)| {
-                let w = KeyWords::of(n.as_bytes());
-                Slot {
-                    head: w.head,
-                    tail: w.tail,
-                    len: w.len as u32,
-                    id: id as u16,
-                }
-            })
-            .collect();
         let mut index = KeyIndex {
             names: names.iter().map(|n| n.as_bytes()).collect(),
-            by_id,
+            words: names.iter().map(|n| KeyWords::of(n.as_bytes())).collect(),
             slots: vec![EMPTY; size],
             bits: size.trailing_zeros(),
         };
         let mask = size - 1;
         for id in 0..names.len() {
-            let mut i = KeyWords::of(index.names[id]).slot(index.bits);
+            let mut i = index.words[id].slot(index.bits);
             while index.slots[i] != EMPTY {
                 i = (i + 1) & mask;
             }
@@ -134,7 +112,7 @@ impl KeyIndex {
     fn longest_probe(&self) -> usize {
         (0..self.names.len())
             .map(|id| {
-                let mut i = KeyWords::of(self.names[id]).slot(self.bits);
+                let mut i = self.words[id].slot(self.bits);
                 let mut probes = 1;
                 while self.slots[i] as usize != id {
                     i = (i + 1) & (self.slots.len() - 1);
@@ -152,7 +130,7 @@ impl KeyIndex {
     pub fn view(&self) -> KeyView<'_> {
         KeyView {
             names: &self.names,
-            by_id: &self.by_id,
+            words: &self.words,
             slots: &self.slots,
             bits: self.bits,
         }
@@ -175,7 +153,7 @@ impl KeyIndex {
 #[derive(Clone, Copy)]
 pub(crate) struct KeyView<'a> {
     names: &'a [&'static [u8]],
-    by_id: &'a [Slot],
+    words: &'a [KeyWords],
     slots: &'a [u16],
     bits: u32,
 }
@@ -198,22 +176,13 @@ impl KeyView<'_> {
         }
     }
 
-    /// Whether `key` (with words `words`) is the name of field `id`.
+    /// Whether `key` (with words `words`) is the name of field `id`: the name's middle is
+    /// compared only for keys over 16 bytes whose words match.
     #[inline(always)]
     pub fn is(&self, id: u16, key: &[u8], words: &KeyWords) -> bool {
-        self.by_id
-            .get(id as usize)
-            .is_some_and(|slot| self.holds(slot, key, words))
-    }
-
-    /// Whether `slot` holds `key`, whose words are `words`: the name's middle is compared only
-    /// for keys over 16 bytes whose words match.
-    #[inline(always)]
-    fn holds(&self, slot: &Slot, key: &[u8], words: &KeyWords) -> bool {
-        slot.head == words.head
-            && slot.tail == words.tail
-            && slot.len as usize == words.len
-            && (words.len <= 16 || middle_eq(key, self.names[slot.id as usize]))
+        self.words.get(id as usize).is_some_and(|w| {
+            w == words && (words.len <= 16 || middle_eq(key, self.names[id as usize]))
+        })
     }
 }
 
