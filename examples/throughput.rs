@@ -1,9 +1,11 @@
 //! Decode an NDJSON file into Arrow batches (no output) and print the throughput: on the calling
-//! thread with `BatchReader`, or on N threads with `decode_readers` (`--threads N`).
+//! thread with `BatchReader`, or on N threads with `decode_readers` (`--threads N`, 0 for one
+//! per core). Batches are dropped as they come, or with `--keep` held until the end, like
+//! Python's `read_ndjson` (its native counterpart).
 //!
 //! ```sh
 //! cargo run --release --example throughput -- samples/tenant-export-v2.ndjson
-//! cargo run --release --example throughput -- samples/tenant-export-v2.ndjson --threads 2
+//! cargo run --release --example throughput -- samples/tenant-export-v2.ndjson --threads 2 --keep
 //! ```
 
 use std::time::Instant;
@@ -11,23 +13,31 @@ use std::time::Instant;
 use netskope_arrow::{decode_readers, BatchReader, DecoderOptions, Output, ReadOptions, Stats};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    const USAGE: &str = "usage: throughput [FILE] [--threads N] [--keep]";
+    let (mut path, mut threads, mut keep) = (None, None, false);
     let mut args = std::env::args().skip(1);
-    let path = args
-        .next()
-        .unwrap_or_else(|| "samples/tenant-export-v2.ndjson".into());
-    let threads: Option<usize> = match (args.next().as_deref(), args.next()) {
-        (Some("--threads"), Some(n)) => Some(n.parse()?),
-        (None, _) => None,
-        _ => return Err("usage: throughput FILE [--threads N]".into()),
-    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--threads" => threads = Some(args.next().ok_or(USAGE)?.parse::<usize>()?),
+            "--keep" => keep = true,
+            _ if path.is_none() && !arg.starts_with('-') => path = Some(arg),
+            _ => return Err(USAGE.into()),
+        }
+    }
+    let path = path.unwrap_or_else(|| "samples/tenant-export-v2.ndjson".into());
     let file = std::fs::File::open(&path)?;
     let started = Instant::now();
     let mut rows = 0;
+    let mut kept = Vec::new();
     let (stats, how): (Stats, String) = match threads {
         None => {
             let mut reader = BatchReader::new(file, DecoderOptions::default())?;
             for item in &mut reader {
-                rows += item?.1.num_rows();
+                let batch = item?.1;
+                rows += batch.num_rows();
+                if keep {
+                    kept.push(batch);
+                }
             }
             (reader.stats().clone(), "one thread".into())
         }
@@ -44,6 +54,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 &mut |out| {
                     if let Output::Batch(_, batch) = out {
                         rows += batch.num_rows();
+                        if keep {
+                            kept.push(batch);
+                        }
                     }
                     Ok(())
                 },
@@ -57,10 +70,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "{path}: {rows} rows, {} rejects, {:.1} MB in {secs:.3} s = {:.1} MB/s (decode to Arrow only, {how})",
+        "{path}: {rows} rows, {} rejects, {:.1} MB in {secs:.3} s = {:.1} MB/s (decode to Arrow only, {how}{})",
         stats.rejects,
         stats.bytes_in as f64 / 1e6,
-        stats.bytes_in as f64 / 1e6 / secs
+        stats.bytes_in as f64 / 1e6 / secs,
+        if keep { ", batches kept" } else { "" }
     );
     Ok(())
 }

@@ -33,6 +33,11 @@
 //! convert functions also encode each table on a thread of its own.
 #![warn(missing_docs)]
 
+#[cfg(all(
+    feature = "jemalloc",
+    not(any(target_env = "msvc", target_family = "wasm"))
+))]
+mod allocator;
 mod builder;
 mod coerce;
 mod column;

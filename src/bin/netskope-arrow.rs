@@ -1,27 +1,5 @@
 //! `netskope-arrow`: convert Netskope NDJSON exports to Parquet or Arrow IPC files.
 
-/// The CLI allocates with jemalloc (not on MSVC or wasm, where it does not build).
-#[cfg(not(any(target_env = "msvc", target_family = "wasm")))]
-mod allocator {
-    /// jemalloc: converting 4 GiB peaks at about the memory of 1 GiB, where glibc's malloc
-    /// grows ~20% from fragmentation (each row group creates and drops ~700 column writers on
-    /// the encoding threads while the decoders allocate batches).
-    #[global_allocator]
-    static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
-    /// jemalloc's options, read before `main`: freed pages go back to the system after 1 s
-    /// instead of 10 s (a 1 GiB conversion peaks ~25 MiB lower, no slower).
-    /// `_RJEM_MALLOC_CONF` in the environment still overrides them.
-    #[export_name = "_rjem_malloc_conf"]
-    static MALLOC_CONF: MallocConf = MallocConf(c"dirty_decay_ms:1000,muzzy_decay_ms:0".as_ptr());
-
-    /// A C string pointer that can live in a `static` (`malloc_conf` is a `const char *`).
-    #[repr(transparent)]
-    struct MallocConf(*const std::ffi::c_char);
-    // SAFETY: the pointer is to a `'static` C string literal, never written.
-    unsafe impl Sync for MallocConf {}
-}
-
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
