@@ -768,63 +768,78 @@ pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
 
 /// [`unescape_into`] for a byte buffer that holds UTF-8 text: appends valid UTF-8.
 pub(crate) fn unescape_bytes(raw: &[u8], buf: &mut Vec<u8>) {
+    let n = raw.len();
     let base = buf.len();
-    // Decoding never lengthens: `\\x` becomes 1 byte, `\\uXXXX` at most 3, a surrogate pair
-    // (12 bytes) 4, and anything else is copied byte for byte.
-    buf.resize(base + raw.len(), 0);
-    let dst = &mut buf[base..];
+    // Decoding never lengthens (`\\x` becomes 1 byte, `\\uXXXX` at most 3, a surrogate pair
+    // of 12 bytes 4, anything else is copied byte for byte), so the text read so far (`i`) is
+    // never shorter than the text written (`w`): `w <= i <= n`. With 8 spare bytes, an 8-byte
+    // word or a 4-byte character can always be stored at `w`.
+    buf.reserve(n + 8);
+    let src = raw.as_ptr();
+    // SAFETY (every `dst` write below): `dst` has room for `n + 8` bytes and each write is of
+    // at most 8 bytes at `w <= n`.
+    let dst = unsafe { buf.as_mut_ptr().add(base) };
     let (mut i, mut w) = (0, 0);
-    while i < raw.len() {
-        // Runs without a backslash are copied 8 bytes at a time: the word is stored whole
-        // (`w <= i`, so 8 bytes fit in `dst`) and only its bytes before a backslash count.
-        if i + 8 <= raw.len() {
-            let word = u64::from_le_bytes(raw[i..i + 8].try_into().expect("8 bytes"));
-            dst[w..w + 8].copy_from_slice(&word.to_le_bytes());
-            let marks = find::byte_marks(word, b'\\');
-            let run = if marks == 0 {
+    loop {
+        // Copy up to the next backslash, 8 bytes at a time: the word is stored whole and only
+        // its bytes before a backslash count.
+        let mut run = 8;
+        while run == 8 && i + 8 <= n {
+            // SAFETY: `i + 8 <= n`: the 8 bytes are within `raw`.
+            let word = unsafe { src.add(i).cast::<u64>().read_unaligned() };
+            unsafe { dst.add(w).cast::<u64>().write_unaligned(word) };
+            let marks = find::byte_marks(u64::from_le(word), b'\\');
+            run = if marks == 0 {
                 8
             } else {
                 (marks.trailing_zeros() / 8) as usize
             };
             i += run;
             w += run;
-            if run == 8 {
-                continue;
+        }
+        if run == 8 {
+            // Fewer than 8 bytes left: copied one by one up to a backslash.
+            while i < n && raw[i] != b'\\' {
+                unsafe { dst.add(w).write(raw[i]) };
+                i += 1;
+                w += 1;
             }
         }
-        let b = raw[i];
-        if b != b'\\' || i + 1 == raw.len() {
-            dst[w] = b;
-            w += 1;
-            i += 1;
-            continue;
+        // At a backslash, or at the end.
+        if i + 1 >= n {
+            if i < n {
+                // A backslash that ends the text (not reachable from the scanner): as it is.
+                unsafe { dst.add(w).write(b'\\') };
+                w += 1;
+            }
+            break;
         }
         let c = raw[i + 1];
-        i += 2;
         let simple = match c {
-            b'"' | b'\\' | b'/' => Some(c),
-            b'b' => Some(0x08),
-            b'f' => Some(0x0C),
-            b'n' => Some(b'\n'),
-            b'r' => Some(b'\r'),
-            b't' => Some(b'\t'),
-            _ => None,
+            b'"' | b'\\' | b'/' => c,
+            b'b' => 0x08,
+            b'f' => 0x0C,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            _ => 0,
         };
-        if let Some(c) = simple {
-            dst[w] = c;
+        if simple != 0 {
+            unsafe { dst.add(w).write(simple) };
             w += 1;
+            i += 2;
             continue;
         }
         // `\\u`: the scanner checked the hex digits and the surrogate pairs; text it did not
         // check is still decoded without a panic (a bad escape is copied as it is, a lone
         // surrogate becomes U+FFFD).
-        let Some(hi) = hex4(raw, i) else {
-            dst[w] = b'\\';
+        let Some(hi) = (c == b'u').then(|| hex4(raw, i + 2)).flatten() else {
+            unsafe { dst.add(w).write(b'\\') };
             w += 1;
-            i -= 1;
+            i += 1;
             continue;
         };
-        i += 4;
+        i += 6;
         let lo = if (0xD800..0xDC00).contains(&hi) && raw.get(i..i + 2) == Some(&b"\\u"[..]) {
             hex4(raw, i + 2).filter(|lo| (0xDC00..0xE000).contains(lo))
         } else {
@@ -838,9 +853,12 @@ pub(crate) fn unescape_bytes(raw: &[u8], buf: &mut Vec<u8>) {
             None => hi,
         };
         let ch = char::from_u32(code).unwrap_or('\u{FFFD}');
-        w += ch.encode_utf8(&mut dst[w..]).len();
+        // SAFETY: at most 4 bytes at `w`, within the 8 spare bytes past `w <= n`.
+        let out = unsafe { std::slice::from_raw_parts_mut(dst.add(w), 4) };
+        w += ch.encode_utf8(out).len();
     }
-    buf.truncate(base + w);
+    // SAFETY: the `w` bytes at `base` were written above and fit the reserved capacity.
+    unsafe { buf.set_len(base + w) };
     // `raw` is valid UTF-8 (every caller cuts it from a validated line or string), its bytes
     // are copied unchanged except escapes, which start at ASCII backslashes and decode to
     // `char`s encoded as UTF-8. Checked in debug builds and the fuzzers.
@@ -1016,6 +1034,8 @@ mod tests {
             (br"a\", "a\\"),
             (br"a\u", "a\\u"),
             (br"a\u12", "a\\u12"),
+            (br"\z0041", "\\z0041"),
+            (br"\x", "\\x"),
             (br"\ud83d", "\u{FFFD}"),
             (br"\ud83d\u0041", "\u{FFFD}A"),
             (br"\ude00x", "\u{FFFD}x"),
