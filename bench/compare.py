@@ -8,7 +8,7 @@ Every run is a fresh process, contenders interleaved, `--reps` times per corpus.
 wall time, MB/s of NDJSON, cores used ((user+sys)/wall), peak RSS, the ratio of throughput to
 DuckDB's, and the rows each tool produced next to the generator's ground truth
 (`<corpus>.truth.json`). Our rows and rejects must match the ground truth exactly, or the run fails.
-Tools that fail on a corpus (pyarrow.json and polars on mixed files) are reported with their error.
+Tools that fail on a corpus (pyarrow.json, polars and arrow-json on mixed files) are reported with their error.
 Results go to BENCHMARKS.md (replaced between the markers) and stdout.
 """
 from __future__ import annotations
@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CLI = ROOT / "target/release/netskope-arrow"
 DECODE = ROOT / "target/release/examples/throughput"
+# arrow-rs's NDJSON reader with a 37-field schema: the reference decoder of the targets.
+ARROW_JSON = ROOT / "target/release/examples/arrow_json"
 NODE_RUNNER = ROOT / "bench/wasm_convert.mjs"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
@@ -98,6 +100,7 @@ def contenders(kind: str) -> dict[str, object]:
         "netskope-arrow (decode only)": lambda i, o: [str(DECODE), str(i)],
         "netskope-arrow (decode only, all cores)": lambda i, o: [str(DECODE), str(i), "--threads", "0"],
         "netskope-arrow python read_ndjson()": py("python read_ndjson()"),
+        "arrow-json (Rust, 37 Utf8 fields, 1 thread)": lambda i, o: [str(ARROW_JSON), str(i)],
         "duckdb": py("duckdb (arrow)"),
         "polars": py("polars (arrow)"),
         "pyarrow": py("pyarrow (arrow)"),

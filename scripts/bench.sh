@@ -11,8 +11,8 @@ SIZE="${SIZE:-1GiB}"
 REPS="${REPS:-3}"
 SEED="${SEED:-42}"
 
-say "building release binaries (CLI, corpus generator, decode-only example)"
-cargo build --release --features cli --example gen_corpus --example throughput --quiet
+say "building release binaries (CLI, corpus generator, decode-only example, arrow-json reference)"
+cargo build --release --features cli --example gen_corpus --example throughput --example arrow_json --quiet
 
 say "building the Python package into .venv"
 ensure_venv maturin pyarrow polars duckdb
