@@ -22,21 +22,9 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import tempfile
-import time
 
-
-def run(command: str) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MiB) of one shell command."""
-    start = time.perf_counter()
-    p = subprocess.Popen(command, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        err = p.stderr.read().decode(errors="replace") if p.stderr else ""
-        raise SystemExit(f"`{command}` failed (status {status}): {err[-500:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+from compare import run  # the same process runner as the peer comparison (bench/ is on sys.path)
 
 
 def main() -> None:
@@ -56,9 +44,12 @@ def main() -> None:
         for name, command in commands:
             out = tempfile.mkdtemp(prefix="ab-")
             try:
-                runs[name].append(run(command.format(input=a.input, out=out)))
+                r = run(["sh", "-c", command.format(input=a.input, out=out)], timeout=3600)
             finally:
                 shutil.rmtree(out, ignore_errors=True)
+            if not r["ok"]:
+                raise SystemExit(f"{name}: `{command}` failed: {r['error']}")
+            runs[name].append((r["wall"], r["cpu"], r["rss"] / 2**20))
     mb = os.path.getsize(a.input) / 1e6
     width = max(len(name) for name, _ in commands)
     first = statistics.median(w for w, _, _ in runs[commands[0][0]])

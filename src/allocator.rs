@@ -3,8 +3,8 @@
 //!
 //! Converting 4 GiB peaks at about the memory of 1 GiB with jemalloc, where glibc's malloc
 //! grows ~20% from fragmentation: each row group creates and drops ~700 column writers on the
-//! encoding threads while the decoders allocate batches, and a Python loop over
-//! `iter_batches()` frees each batch on another thread than the one that made it.
+//! encoding threads while the decoders allocate batches, and Python's `read_ndjson()` frees on
+//! its own thread the batches that the decoding threads made.
 //!
 //! This module only declares the allocator; a library that embeds netskope-arrow leaves the
 //! feature off and keeps its program's allocator.

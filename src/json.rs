@@ -856,10 +856,12 @@ pub(crate) fn unescape_bytes(raw: &[u8], buf: &mut Vec<u8>) {
         let ch = char::from_u32(code)
             .unwrap_or('\u{FFFD}')
             .encode_utf8(&mut utf8);
-        // SAFETY: at most 4 bytes at `w`, within the 8 spare bytes past `w <= n` (from a local
-        // buffer: the spare capacity is not initialized, so no slice of it is made).
-        unsafe { std::ptr::copy_nonoverlapping(ch.as_ptr(), dst.add(w), ch.len()) };
-        w += ch.len();
+        let len = ch.len();
+        // SAFETY: 4 bytes at `w`, within the 8 spare bytes past `w <= n`; only `len` of them
+        // count (from a local buffer: the spare capacity is not initialized, so no slice of it
+        // is made).
+        unsafe { std::ptr::copy_nonoverlapping(utf8.as_ptr(), dst.add(w), 4) };
+        w += len;
     }
     // SAFETY: the `w` bytes at `base` were written above and fit the reserved capacity.
     unsafe { buf.set_len(base + w) };
