@@ -26,11 +26,12 @@
 //! ```
 //!
 //! The core is pure Rust with no bindings: the Python and WebAssembly packages are thin layers
-//! over [`Decoder`]. The decoder and the writers run on the caller's thread; only
-//! [`decode_readers`] and the functions built on it ([`read_readers`], [`convert_readers`],
-//! [`convert_files`]) start threads: they cut the input into blocks of whole lines, decode the
-//! blocks on every core and hand the output on in input order ([`ReadOptions::threads`]); the
-//! convert functions also encode each table on a thread of its own.
+//! over [`Decoder`]. The decoder and the writers run on the caller's thread (unless a writer is
+//! given more with [`TableWriter::set_threads`]); only [`decode_readers`] and the functions built
+//! on it ([`read_readers`], [`convert_readers`], [`convert_files`]) start threads: they cut the
+//! input into blocks of whole lines, decode the blocks on every core and hand the output on in
+//! input order ([`ReadOptions::threads`]); the convert functions also encode each table on a
+//! thread of its own, which shares a table's columns with as many threads as decode.
 #![warn(missing_docs)]
 
 #[cfg(all(
@@ -43,6 +44,7 @@ mod coerce;
 mod column;
 mod convert;
 mod decoder;
+mod encode;
 mod error;
 mod fields;
 mod find;

@@ -8,11 +8,11 @@ use std::str::FromStr;
 
 use arrow_array::RecordBatch;
 use arrow_ipc::writer::{FileWriter, StreamWriter};
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{GzipLevel, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterPropertiesBuilder};
 use parquet::schema::types::ColumnPath;
 
+use crate::encode::ParquetWriter;
 use crate::error::{Error, Result};
 use crate::reject::Reject;
 use crate::schema::{Column, ColumnKind, Table};
@@ -261,7 +261,7 @@ pub fn is_high_cardinality(c: &Column) -> bool {
 }
 
 enum Inner<W: Write + Send> {
-    Parquet(Box<ArrowWriter<W>>),
+    Parquet(Box<ParquetWriter<W>>),
     Ipc(FileWriter<W>),
     Stream(StreamWriter<W>),
 }
@@ -286,10 +286,10 @@ impl<W: Write + Send> TableWriter<W> {
     pub fn new(out: W, table: Table, options: &WriteOptions) -> Result<Self> {
         let schema = table.schema();
         let inner = match options.format {
-            OutputFormat::Parquet => Inner::Parquet(Box::new(ArrowWriter::try_new(
+            OutputFormat::Parquet => Inner::Parquet(Box::new(ParquetWriter::try_new(
                 out,
                 schema,
-                Some(options.parquet_properties_for(table)?),
+                options.parquet_properties_for(table)?,
             )?)),
             OutputFormat::Ipc => Inner::Ipc(FileWriter::try_new(out, &schema)?),
         };
@@ -302,6 +302,15 @@ impl<W: Write + Send> TableWriter<W> {
         Ok(TableWriter {
             inner: Inner::Stream(StreamWriter::try_new(out, &table.schema())?),
         })
+    }
+
+    /// Encodes the columns of a Parquet file on up to `threads` threads (the calling one
+    /// included; the default is 1). The file's bytes are the same for every value; Arrow IPC
+    /// is always written on the calling thread.
+    pub fn set_threads(&mut self, threads: usize) {
+        if let Inner::Parquet(w) = &mut self.inner {
+            w.set_threads(threads);
+        }
     }
 
     /// Writes one batch of the table.
@@ -358,6 +367,8 @@ pub struct DirectoryWriter {
     rejects: Option<(BufWriter<File>, PathBuf, PathBuf)>,
     /// Temporary files not yet renamed into place.
     partial: Vec<PathBuf>,
+    /// Threads encoding each Parquet file ([`TableWriter::set_threads`]).
+    threads: usize,
 }
 
 impl Drop for DirectoryWriter {
@@ -401,7 +412,15 @@ impl DirectoryWriter {
             files: (0..Table::ALL.len()).map(|_| None).collect(),
             rejects: None,
             partial: Vec::new(),
+            threads: 1,
         })
+    }
+
+    /// Encodes each Parquet file's columns on up to `threads` threads (the calling one
+    /// included; the default is 1) for the files opened from now on: see
+    /// [`TableWriter::set_threads`].
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads;
     }
 
     fn create_file(&mut self, name: &str) -> Result<(BufWriter<File>, PathBuf, PathBuf)> {
@@ -426,7 +445,8 @@ impl DirectoryWriter {
         if self.files[table.index()].is_none() {
             let name = format!("{}.{}", table.name(), self.options.format.extension());
             let (out, tmp, path) = self.create_file(&name)?;
-            let writer = TableWriter::new(out, table, &self.options)?;
+            let mut writer = TableWriter::new(out, table, &self.options)?;
+            writer.set_threads(self.threads);
             self.files[table.index()] = Some(TableFile { writer, tmp, path });
         }
         Ok(())

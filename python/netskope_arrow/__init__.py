@@ -255,7 +255,8 @@ def convert(
         row_group_rows: rows per Parquet row group (default 1,048,576).
         threads: decoding threads. ``1`` reads, decodes and encodes on one thread; ``N >= 2``
             decodes blocks of the input on ``N`` threads and encodes each table on a thread of
-            its own, in input order (the files are the same); ``0`` (default): one per core.
+            its own that shares the table's columns with ``N - 1`` more, in input order (the
+            files are the same); ``0`` (default): one per core.
         table, batch_size, max_line_bytes, max_decompression_ratio, progress: as for
             ``read_ndjson``.
 

@@ -71,8 +71,8 @@ struct ConvertArgs {
     #[arg(long, default_value_t = Limits::default().max_decompression_ratio, value_name = "RATIO")]
     max_decompression_ratio: u64,
     /// Decoding threads: 1 reads, decodes and writes on one thread; N >= 2 decodes blocks of
-    /// the input on N threads and encodes each table on a thread of its own, in input order
-    /// (same output). 0: one per core.
+    /// the input on N threads and encodes each table on a thread of its own, which shares the
+    /// table's columns with N - 1 more, in input order (same output). 0: one per core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     threads: usize,
     /// Input bytes per decoding block (0: 8 MiB). Larger blocks make larger Arrow batches and

@@ -1,0 +1,434 @@
+//! Parquet encoding of one file's columns on several threads.
+//!
+//! [`ParquetWriter`] writes what parquet-rs's `ArrowWriter` writes, byte for byte: it is built
+//! from one (so the file has the same schema, properties and Arrow schema metadata), cuts batches
+//! into row groups by the same rules (rows, then the estimated encoded bytes), and hands each
+//! column to parquet-rs's own column writers. What differs is who runs them: a batch's columns
+//! are encoded, and a row group's columns closed (where most of their pages are compressed), by
+//! up to [`ParquetWriter::set_threads`] threads taking groups of columns in turn. Every column
+//! writer sees the same values in the same order whatever the number of threads, and the
+//! chunks are spliced into the file in schema order, so the output does not depend on it.
+//!
+//! Why: a table of Netskope application events has ~700 columns and one file per table, so
+//! with `ArrowWriter` a file is encoded by one thread. On a file of application events only,
+//! that thread did as much work as all the decoding threads together, and the conversion used
+//! both cores only 1.5x as well as one.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{FieldRef, SchemaRef};
+use parquet::arrow::arrow_writer::{
+    compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory,
+};
+use parquet::arrow::ArrowWriter;
+use parquet::errors::{ParquetError, Result};
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+
+/// Columns a thread takes at a time: enough that taking them costs little, few enough that
+/// the threads finish together (a table has up to ~700 columns of very unequal weight).
+const COLUMNS_PER_TASK: usize = 16;
+
+/// Batches with fewer rows are encoded on the calling thread: starting threads would cost
+/// more than it saves.
+const MIN_PARALLEL_ROWS: usize = 256;
+
+/// The row group being written: one writer per leaf column, and its rows so far.
+struct RowGroup {
+    writers: Vec<ArrowColumnWriter>,
+    rows: usize,
+}
+
+impl RowGroup {
+    fn estimated_bytes(&self) -> usize {
+        self.writers
+            .iter()
+            .map(ArrowColumnWriter::get_estimated_total_bytes)
+            .sum()
+    }
+}
+
+/// Writes batches of one schema as a Parquet file, encoding their columns on several threads;
+/// the bytes are those `ArrowWriter` writes (see the module docs).
+pub(crate) struct ParquetWriter<W: Write + Send> {
+    file: SerializedFileWriter<W>,
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    /// `leaves[i]..leaves[i + 1]` are the column writers of field `i` (a struct or list of
+    /// structs has several leaves).
+    leaves: Vec<usize>,
+    row_group: Option<RowGroup>,
+    max_rows: Option<usize>,
+    max_bytes: Option<usize>,
+    threads: usize,
+    /// Smaller batches are encoded on the calling thread ([`MIN_PARALLEL_ROWS`]).
+    min_parallel_rows: usize,
+}
+
+impl<W: Write + Send> ParquetWriter<W> {
+    /// Starts a file of `schema` with `props`, encoding on the calling thread until
+    /// [`ParquetWriter::set_threads`].
+    pub fn try_new(out: W, schema: SchemaRef, props: WriterProperties) -> Result<Self> {
+        let (max_rows, max_bytes) = (props.max_row_group_row_count(), props.max_row_group_bytes());
+        let (file, factory) =
+            ArrowWriter::try_new(out, schema.clone(), Some(props))?.into_serialized_writer()?;
+        let mut leaves = vec![0];
+        for field in schema.fields() {
+            let empty = arrow_array::new_empty_array(field.data_type());
+            let n = compute_leaves(field, &empty)?.len();
+            leaves.push(leaves.last().copied().unwrap_or(0) + n);
+        }
+        Ok(ParquetWriter {
+            file,
+            factory,
+            schema,
+            leaves,
+            row_group: None,
+            max_rows,
+            max_bytes,
+            threads: 1,
+            min_parallel_rows: MIN_PARALLEL_ROWS,
+        })
+    }
+
+    /// Encodes on up to `threads` threads (the calling one included; at least 1).
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+    }
+
+    /// Writes `batch`, closing row groups where `ArrowWriter` would.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let fields = self.schema.fields();
+        let same = batch.num_columns() == fields.len()
+            && fields
+                .iter()
+                .zip(batch.columns())
+                .all(|(f, c)| f.data_type() == c.data_type());
+        if !same {
+            return Err(ParquetError::General(
+                "the batch's columns do not match the file's schema".into(),
+            ));
+        }
+        self.write_rows(batch)
+    }
+
+    /// `ArrowWriter::write`'s cutting of a batch into row groups, step for step.
+    fn write_rows(&mut self, batch: &RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        if self.row_group.is_none() {
+            let index = self.file.flushed_row_groups().len();
+            let writers = self.factory.create_column_writers(index)?;
+            self.row_group = Some(RowGroup { writers, rows: 0 });
+        }
+        let group = self.row_group.as_ref().expect("created above");
+        let rows = batch.num_rows();
+        if let Some(max_rows) = self.max_rows {
+            if group.rows + rows > max_rows {
+                let fit = max_rows - group.rows;
+                self.write_rows(&batch.slice(0, fit))?;
+                return self.write_rows(&batch.slice(fit, rows - fit));
+            }
+        }
+        if let Some(max_bytes) = self.max_bytes {
+            if group.rows > 0 {
+                let bytes = group.estimated_bytes();
+                if bytes >= max_bytes {
+                    self.flush()?;
+                    return self.write_rows(batch);
+                }
+                if let Some(row_bytes) = bytes.checked_div(group.rows).filter(|&b| b > 0) {
+                    let fit = (max_bytes - bytes) / row_bytes;
+                    if rows > fit {
+                        if fit > 0 {
+                            self.write_rows(&batch.slice(0, fit))?;
+                            return self.write_rows(&batch.slice(fit, rows - fit));
+                        }
+                        self.flush()?;
+                        return self.write_rows(batch);
+                    }
+                }
+            }
+        }
+        let threads = if rows >= self.min_parallel_rows {
+            self.threads
+        } else {
+            1
+        };
+        let group = self.row_group.as_mut().expect("created above");
+        encode(
+            self.schema.fields(),
+            batch.columns(),
+            &self.leaves,
+            &mut group.writers,
+            threads,
+        )?;
+        group.rows += rows;
+        let full = self.max_rows.is_some_and(|max| group.rows >= max)
+            || self
+                .max_bytes
+                .is_some_and(|max| group.estimated_bytes() >= max);
+        if full {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the row group being written, if any, and appends it to the file.
+    fn flush(&mut self) -> Result<()> {
+        let Some(group) = self.row_group.take() else {
+            return Ok(());
+        };
+        let mut tasks = Vec::new();
+        let mut writers = group.writers.into_iter();
+        loop {
+            let task: Vec<ArrowColumnWriter> = writers.by_ref().take(COLUMNS_PER_TASK).collect();
+            if task.is_empty() {
+                break;
+            }
+            tasks.push(task);
+        }
+        let closed = in_parallel(tasks, self.threads, |task| {
+            task.into_iter()
+                .map(ArrowColumnWriter::close)
+                .collect::<Result<Vec<ArrowColumnChunk>>>()
+        });
+        let mut row_group = self.file.next_row_group()?;
+        for chunks in closed {
+            for chunk in chunks? {
+                chunk.append_to_row_group(&mut row_group)?;
+            }
+        }
+        row_group.close()?;
+        Ok(())
+    }
+
+    /// Writes the last row group and the footer; returns the output.
+    pub fn into_inner(mut self) -> Result<W> {
+        self.flush()?;
+        self.file.into_inner()
+    }
+}
+
+/// Encodes one batch's `columns` (of `fields`) with `writers`, on up to `threads` threads.
+fn encode(
+    fields: &[FieldRef],
+    columns: &[ArrayRef],
+    leaves: &[usize],
+    writers: &mut [ArrowColumnWriter],
+    threads: usize,
+) -> Result<()> {
+    // Each field with its writers, in groups of about COLUMNS_PER_TASK writers.
+    let mut tasks: Vec<Vec<(&FieldRef, &ArrayRef, &mut [ArrowColumnWriter])>> = vec![Vec::new()];
+    let mut rest = writers;
+    let mut in_task = 0;
+    for (i, (field, column)) in fields.iter().zip(columns).enumerate() {
+        let (mine, after) = std::mem::take(&mut rest).split_at_mut(leaves[i + 1] - leaves[i]);
+        rest = after;
+        if in_task >= COLUMNS_PER_TASK {
+            tasks.push(Vec::new());
+            in_task = 0;
+        }
+        in_task += mine.len();
+        tasks
+            .last_mut()
+            .expect("never empty")
+            .push((field, column, mine));
+    }
+    in_parallel(tasks, threads, |task| {
+        for (field, column, writers) in task {
+            for (leaf, writer) in compute_leaves(field, column)?.iter().zip(writers) {
+                writer.write(leaf)?;
+            }
+        }
+        Ok(())
+    })
+    .into_iter()
+    .collect()
+}
+
+/// `tasks.map(run)` on up to `threads` threads (the calling one included), each taking the
+/// next task when it is done with one; results in the order of `tasks`.
+fn in_parallel<T: Send, R: Send>(
+    tasks: Vec<T>,
+    threads: usize,
+    run: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.min(tasks.len());
+    if threads < 2 {
+        return tasks.into_iter().map(run).collect();
+    }
+    let count = tasks.len();
+    let queue = Mutex::new(tasks.into_iter().enumerate());
+    let work = || {
+        let mut done = Vec::new();
+        // The lock is held only to take a task (a poisoned lock means another thread panicked,
+        // which the scope re-raises).
+        loop {
+            let next = queue.lock().ok().and_then(|mut q| q.next());
+            let Some((i, task)) = next else { break };
+            done.push((i, run(task)));
+        }
+        done
+    };
+    let mut results: Vec<Option<R>> = (0..count).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        for (i, r) in all {
+            results[i] = Some(r);
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.expect("every task ran"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{read_all, Table, WriteOptions};
+
+    fn repo_file(path: &str) -> Vec<u8> {
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+    }
+
+    /// The bundled exports' batches of `table`, `copies` times over, in batches of `batch` rows.
+    fn batches(table: Table, copies: usize, batch: usize) -> Vec<RecordBatch> {
+        let mut input = Vec::new();
+        for _ in 0..copies {
+            input.extend(repo_file("samples/tenant-export-v2.ndjson"));
+            input.extend(repo_file("samples/tenant-export-v1.ndjson"));
+        }
+        let options = crate::DecoderOptions {
+            batch_size: batch,
+            ..Default::default()
+        };
+        read_all(&input[..], options)
+            .unwrap()
+            .batches(table)
+            .to_vec()
+    }
+
+    fn arrow_writer(table: Table, props: &WriterProperties, batches: &[RecordBatch]) -> Vec<u8> {
+        let mut w = ArrowWriter::try_new(Vec::new(), table.schema(), Some(props.clone())).unwrap();
+        for b in batches {
+            w.write(b).unwrap();
+        }
+        w.into_inner().unwrap()
+    }
+
+    fn ours(
+        table: Table,
+        props: &WriterProperties,
+        batches: &[RecordBatch],
+        threads: usize,
+    ) -> Vec<u8> {
+        let mut w = ParquetWriter::try_new(Vec::new(), table.schema(), props.clone()).unwrap();
+        w.set_threads(threads);
+        w.min_parallel_rows = 0;
+        for b in batches {
+            w.write(b).unwrap();
+        }
+        w.into_inner().unwrap()
+    }
+
+    #[test]
+    fn writes_what_arrow_writer_writes_on_any_number_of_threads() {
+        let mut cases = 0;
+        // (rows per batch, row group rows, row group bytes): row groups cut by rows, by
+        // estimated bytes (after a group's first batch, by the average size of its rows: 10 KB
+        // cuts application events' 7-row batches into groups of 12 and 8 rows) and not at all.
+        let settings = [
+            (1, 5, 1 << 30),
+            (7, 1 << 20, 2000),
+            (7, 1 << 20, 10_000),
+            (1000, 3, 1 << 30),
+            (1000, 1 << 20, 24 << 20),
+        ];
+        for table in [Table::Application, Table::Alerts, Table::Audit] {
+            for (batch, row_group_rows, row_group_bytes) in settings {
+                let batches = batches(table, 2, batch);
+                let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+                assert!(rows >= 10, "{table:?}: {rows} rows");
+                let options = WriteOptions {
+                    row_group_rows,
+                    row_group_bytes,
+                    ..Default::default()
+                };
+                let props = options.parquet_properties_for(table).unwrap();
+                let want = arrow_writer(table, &props, &batches);
+                for threads in [1, 2, 8] {
+                    let got = ours(table, &props, &batches, threads);
+                    assert!(
+                        got == want,
+                        "{table:?}, batches of {batch}, row groups of {row_group_rows} rows / \
+                         {row_group_bytes} bytes, {threads} threads: {} bytes, want {}",
+                        got.len(),
+                        want.len()
+                    );
+                    cases += 1;
+                }
+            }
+        }
+        assert_eq!(cases, 3 * 5 * 3);
+    }
+
+    #[test]
+    fn cuts_row_groups_where_the_limits_say() {
+        let table = Table::Application;
+        let batches = batches(table, 4, 1000);
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        let options = WriteOptions {
+            row_group_rows: 7,
+            ..Default::default()
+        };
+        let bytes = ours(
+            table,
+            &options.parquet_properties_for(table).unwrap(),
+            &batches,
+            2,
+        );
+        let reader = parquet::file::reader::SerializedFileReader::new(bytes::Bytes::from(bytes));
+        let meta = parquet::file::reader::FileReader::metadata(&reader.unwrap()).clone();
+        let sizes: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
+        assert_eq!(sizes.iter().sum::<i64>(), rows as i64);
+        assert!(
+            sizes[..sizes.len() - 1].iter().all(|&n| n == 7),
+            "{sizes:?}"
+        );
+        assert_eq!(*sizes.last().unwrap(), ((rows - 1) % 7 + 1) as i64);
+    }
+
+    #[test]
+    fn refuses_a_batch_of_another_schema() {
+        let audit = batches(Table::Audit, 1, 1000);
+        let options = WriteOptions::default();
+        let props = options.parquet_properties_for(Table::Application).unwrap();
+        let mut w = ParquetWriter::try_new(Vec::new(), Table::Application.schema(), props).unwrap();
+        let err = w.write(&audit[0]).unwrap_err().to_string();
+        assert!(err.contains("do not match the file's schema"), "{err}");
+        // Nothing was written: the file is still whole, with no rows.
+        let bytes = w.into_inner().unwrap();
+        assert_eq!(&bytes[..4], b"PAR1");
+    }
+
+    #[test]
+    fn in_parallel_keeps_the_order_of_the_tasks() {
+        for threads in [1, 2, 5, 64] {
+            let got = in_parallel((0..100u64).collect(), threads, |i| i * i);
+            assert_eq!(got, (0..100u64).map(|i| i * i).collect::<Vec<_>>());
+        }
+        assert!(in_parallel(Vec::<u8>::new(), 4, |i| i).is_empty());
+    }
+}
