@@ -1,5 +1,5 @@
 //! Criterion micro-benchmarks of the writers: one table's batches encoded as Parquet (each
-//! codec) and as an Arrow IPC stream, from the bundled samples repeated. Not tests:
+//! codec; zstd also with its columns on 2 threads) and as an Arrow IPC stream, from the bundled samples repeated. Not tests:
 //! `cargo bench --bench encode`. Throughput is counted in NDJSON bytes, like the converter's.
 
 use std::hint::black_box;
@@ -17,28 +17,36 @@ fn bench_encode(c: &mut Criterion) {
     let tables = read_all(&input[..], Default::default()).expect("decodes");
     let mut g = c.benchmark_group("encode");
     g.throughput(Throughput::Bytes(input.len() as u64));
-    for codec in ["zstd", "zstd:1", "snappy", "lz4_raw", "none"] {
+    for (codec, threads) in [
+        ("zstd", 1),
+        ("zstd", 2),
+        ("zstd:1", 1),
+        ("snappy", 1),
+        ("lz4_raw", 1),
+        ("none", 1),
+    ] {
         let options = WriteOptions {
             compression: codec.parse::<Compression>().expect("codec"),
             ..Default::default()
         };
-        g.bench_with_input(
-            BenchmarkId::new("parquet", codec),
-            &options,
-            |b, options| {
-                b.iter(|| {
-                    let mut bytes = 0;
-                    for t in tables.non_empty() {
-                        let mut w = TableWriter::new(Vec::new(), t, options).expect("writer");
-                        for batch in tables.batches(t) {
-                            w.write(batch).expect("write");
-                        }
-                        bytes += w.finish().expect("finish").len();
+        let name = match threads {
+            1 => "parquet".to_string(),
+            n => format!("parquet, {n} threads"),
+        };
+        g.bench_with_input(BenchmarkId::new(name, codec), &options, |b, options| {
+            b.iter(|| {
+                let mut bytes = 0;
+                for t in tables.non_empty() {
+                    let mut w = TableWriter::new(Vec::new(), t, options).expect("writer");
+                    w.set_threads(threads);
+                    for batch in tables.batches(t) {
+                        w.write(batch).expect("write");
                     }
-                    black_box(bytes)
-                })
-            },
-        );
+                    bytes += w.finish().expect("finish").len();
+                }
+                black_box(bytes)
+            })
+        });
     }
     g.bench_function("ipc stream", |b| {
         b.iter(|| {
