@@ -8,6 +8,10 @@
 //! up to [`ParquetWriter::set_threads`] threads taking groups of columns in turn. Every column
 //! writer sees the same values in the same order whatever the number of threads, and the
 //! chunks are spliced into the file in schema order, so the output does not depend on it.
+//! (`ArrowWriter`'s content-defined chunking is not reproduced, and refused: [`WriteOptions`]
+//! never turns it on.)
+//!
+//! [`WriteOptions`]: crate::WriteOptions
 //!
 //! Why: a table of Netskope application events has ~700 columns and one file per table, so
 //! with `ArrowWriter` a file is encoded by one thread. On a file of application events only,
@@ -31,8 +35,8 @@ use parquet::file::writer::SerializedFileWriter;
 /// the threads finish together (a table has up to ~700 columns of very unequal weight).
 const COLUMNS_PER_TASK: usize = 16;
 
-/// Batches with fewer rows are encoded on the calling thread: starting threads would cost
-/// more than it saves.
+/// Batches with fewer rows are encoded on the calling thread: each batch starts its helper
+/// threads, which is not worth it for a few rows. (Closing a row group always uses them.)
 const MIN_PARALLEL_ROWS: usize = 256;
 
 /// The row group being written: one writer per leaf column, and its rows so far.
@@ -71,6 +75,11 @@ impl<W: Write + Send> ParquetWriter<W> {
     /// Starts a file of `schema` with `props`, encoding on the calling thread until
     /// [`ParquetWriter::set_threads`].
     pub fn try_new(out: W, schema: SchemaRef, props: WriterProperties) -> Result<Self> {
+        if props.content_defined_chunking().is_some() {
+            return Err(ParquetError::General(
+                "content-defined chunking is not supported".into(),
+            ));
+        }
         let (max_rows, max_bytes) = (props.max_row_group_row_count(), props.max_row_group_bytes());
         let (file, factory) =
             ArrowWriter::try_new(out, schema.clone(), Some(props))?.into_serialized_writer()?;
