@@ -1,6 +1,7 @@
 //! Criterion micro-benchmarks of the writers: one table's batches encoded as Parquet (each
-//! codec; zstd also with its columns on 2 threads) and as an Arrow IPC stream, from the bundled samples repeated. Not tests:
-//! `cargo bench --bench encode`. Throughput is counted in NDJSON bytes, like the converter's.
+//! codec; zstd also with its columns on 2 threads) and as an Arrow IPC stream, from the bundled
+//! samples repeated. Not tests: `cargo bench --bench encode`. Throughput is counted in NDJSON
+//! bytes, like the converter's.
 
 use std::hint::black_box;
 
