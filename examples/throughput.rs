@@ -1,7 +1,8 @@
 //! Decode an NDJSON file into Arrow batches (no output) and print the throughput: on the calling
 //! thread with `BatchReader`, or on N threads with `decode_readers` (`--threads N`, 0 for one
 //! per core). Batches are dropped as they come, or with `--keep` held until the end, like
-//! Python's `read_ndjson` (its native counterpart).
+//! Python's `read_ndjson` (its native counterpart). `--batch-bytes N` sets
+//! `DecoderOptions::batch_bytes` (input bytes per batch).
 //!
 //! ```sh
 //! cargo run --release --example throughput -- samples/tenant-export-v2.ndjson
@@ -13,13 +14,15 @@ use std::time::Instant;
 use netskope_arrow::{decode_readers, BatchReader, DecoderOptions, Output, ReadOptions, Stats};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    const USAGE: &str = "usage: throughput [FILE] [--threads N] [--keep]";
+    const USAGE: &str = "usage: throughput [FILE] [--threads N] [--keep] [--batch-bytes N]";
     let (mut path, mut threads, mut keep) = (None, None, false);
+    let mut decoder = DecoderOptions::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--threads" => threads = Some(args.next().ok_or(USAGE)?.parse::<usize>()?),
             "--keep" => keep = true,
+            "--batch-bytes" => decoder.batch_bytes = args.next().ok_or(USAGE)?.parse()?,
             _ if path.is_none() && !arg.starts_with('-') => path = Some(arg),
             _ => return Err(USAGE.into()),
         }
@@ -31,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut kept = Vec::new();
     let (stats, how): (Stats, String) = match threads {
         None => {
-            let mut reader = BatchReader::new(file, DecoderOptions::default())?;
+            let mut reader = BatchReader::new(file, decoder)?;
             for item in &mut reader {
                 let batch = item?.1;
                 rows += batch.num_rows();
@@ -44,6 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(n) => {
             let options = ReadOptions {
                 threads: n,
+                decoder,
                 ..Default::default()
             };
             let input: Box<dyn std::io::Read + Send> = Box::new(file);

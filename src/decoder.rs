@@ -23,8 +23,15 @@ use crate::schema::{registry, Table};
 /// ```
 #[derive(Debug, Clone)]
 pub struct DecoderOptions {
-    /// Rows per output batch (default 8192).
+    /// Rows per output batch, at most (default 8192).
     pub batch_size: usize,
+    /// Input bytes per output batch, at most (default 8 MiB, [`DEFAULT_BATCH_BYTES`]): a
+    /// table's batch also closes before its rows would hold more than this many bytes of
+    /// input lines. Wide records (application events are ~700 columns, ~3.8 KB a line) then
+    /// make batches of ~2,000 rows, whose columns stay in the CPU's cache while they are
+    /// built. Values over 256 MiB count as 256 MiB (a column's text must stay under Arrow's
+    /// 2 GiB), and a record longer than the limit makes a batch of its own.
+    pub batch_bytes: usize,
     /// Put every record into this table instead of routing it (for files whose endpoint is
     /// known, e.g. an export of `/events/application` that holds `alert: "yes"` rows).
     pub table: Option<Table>,
@@ -36,6 +43,7 @@ impl Default for DecoderOptions {
     fn default() -> Self {
         DecoderOptions {
             batch_size: 8192,
+            batch_bytes: DEFAULT_BATCH_BYTES,
             table: None,
             limits: Limits::default(),
         }
@@ -103,10 +111,14 @@ struct Row {
     scratch: Scratch,
 }
 
-/// A batch closes before its rows would hold more than this many input bytes, whatever its
-/// row count, and no record is longer ([`Limits::max_line_bytes`] is at most this): a column's
-/// text, at most 7 times the input (see `TableBuilder::input_bytes`), stays under Arrow's
-/// 2 GiB offsets.
+/// The default [`DecoderOptions::batch_bytes`]: 8 MiB, the size of the blocks the
+/// multi-threaded readers decode (`ReadOptions::block_bytes`), so batches have about the same
+/// size on any number of threads.
+pub const DEFAULT_BATCH_BYTES: usize = 8 << 20;
+
+/// The largest [`DecoderOptions::batch_bytes`], and the longest record
+/// ([`Limits::max_line_bytes`] is at most this): a column's text, at most 7 times the input
+/// (see `TableBuilder::input_bytes`), stays under Arrow's 2 GiB offsets.
 pub(crate) const MAX_BATCH_BYTES: usize = 256 << 20;
 
 /// A push decoder for Netskope NDJSON.
@@ -150,7 +162,7 @@ pub struct Decoder {
     out: VecDeque<(Table, RecordBatch)>,
     rejects: Vec<Reject>,
     stats: Stats,
-    /// [`MAX_BATCH_BYTES`], smaller in tests.
+    /// [`DecoderOptions::batch_bytes`], within 1..=[`MAX_BATCH_BYTES`].
     max_batch_bytes: usize,
 }
 
@@ -162,6 +174,8 @@ impl Decoder {
         let limits = &mut options.limits;
         limits.max_line_bytes = limits.max_line_bytes.min(MAX_BATCH_BYTES);
         limits.max_document_bytes = limits.max_document_bytes.min(u32::MAX as usize - 1);
+        options.batch_bytes = options.batch_bytes.clamp(1, MAX_BATCH_BYTES);
+        let max_batch_bytes = options.batch_bytes;
         let reg = registry();
         let g = |name: &str| reg.global_id(name.as_bytes());
         Decoder {
@@ -195,7 +209,7 @@ impl Decoder {
             out: VecDeque::new(),
             rejects: Vec::new(),
             stats: Stats::default(),
-            max_batch_bytes: MAX_BATCH_BYTES,
+            max_batch_bytes,
         }
     }
 
@@ -782,21 +796,37 @@ mod tests {
         (rows, rejects)
     }
 
-    /// A batch closes before its records would hold more than `max_batch_bytes` of input, so
+    /// A batch closes before its records would hold more than `batch_bytes` of input, so
     /// that no column's text can reach Arrow's 2 GiB offsets, however few rows it has.
     #[test]
     fn batches_close_on_input_bytes() {
         let line = |v: &str| format!("{{\"type\":\"admin_audit_logs\",\"user\":\"{v}\"}}\n");
         let rec = line("x").len();
-        let mut d = Decoder::new(DecoderOptions::default());
-        d.max_batch_bytes = 3 * (rec - 1) + 1; // three records, without their newlines
+        let bytes = |batch_bytes| {
+            Decoder::new(DecoderOptions {
+                batch_bytes,
+                ..Default::default()
+            })
+        };
+        // Three records, without their newlines.
         let input: String = (0..7).map(|_| line("x")).collect();
-        assert_eq!(decode(&mut d, input.as_bytes()).0, vec![3, 3, 1]);
+        assert_eq!(
+            decode(&mut bytes(3 * (rec - 1)), input.as_bytes()).0,
+            vec![3, 3, 1]
+        );
+        assert_eq!(
+            decode(&mut bytes(3 * (rec - 1) - 1), input.as_bytes()).0,
+            vec![2, 2, 2, 1]
+        );
         // A record longer than the limit still makes a batch of its own.
-        let mut d = Decoder::new(DecoderOptions::default());
-        d.max_batch_bytes = rec;
         let input = format!("{}{}{}", line("x"), line(&"y".repeat(50)), line("x"));
-        assert_eq!(decode(&mut d, input.as_bytes()).0, vec![1, 1, 1]);
+        assert_eq!(decode(&mut bytes(rec), input.as_bytes()).0, vec![1, 1, 1]);
+        assert_eq!(decode(&mut bytes(0), input.as_bytes()).0, vec![1, 1, 1]);
+        // The default, and the cap that keeps text under 2 GiB.
+        assert_eq!(DecoderOptions::default().batch_bytes, 8 << 20);
+        assert_eq!(bytes(usize::MAX).max_batch_bytes, MAX_BATCH_BYTES);
+        assert_eq!(bytes(usize::MAX).options().batch_bytes, MAX_BATCH_BYTES);
+        assert_eq!(bytes(0).max_batch_bytes, 1);
     }
 
     /// `max_line_bytes` is at most `MAX_BATCH_BYTES`, and records inside a pretty-printed

@@ -66,7 +66,7 @@ struct ReadmeDoctests;
 
 pub use coerce::PLACEHOLDERS;
 pub use convert::{convert_files, convert_readers, ConvertOptions, Summary};
-pub use decoder::{Decoder, DecoderOptions, Stats};
+pub use decoder::{Decoder, DecoderOptions, Stats, DEFAULT_BATCH_BYTES};
 pub use error::{Error, Result};
 pub use input::{
     decompressed, decompressed_with_limits, open, open_raw, CountingReader, InputCompression,

@@ -138,8 +138,9 @@ pub struct ReadOptions {
     pub threads: usize,
     /// Input bytes per block (`0`, the default, means 8 MiB). The input is cut into blocks of
     /// whole lines of about this size, each decoded into its own batches (of at most
-    /// `decoder.batch_size` rows): larger blocks make larger batches and use more memory per
-    /// thread. The output depends on this value, not on `threads`.
+    /// `decoder.batch_size` rows and `decoder.batch_bytes` of input): larger blocks (with a
+    /// larger `batch_bytes`) make larger batches and use more memory per thread. The output
+    /// depends on this value, not on `threads`.
     pub block_bytes: usize,
 }
 

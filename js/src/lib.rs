@@ -49,8 +49,10 @@ export interface ConvertOptions {
    * "none"; "zstd[:LEVEL]" and "brotli[:LEVEL]" in builds with those features.
    */
   compression?: string;
-  /** Rows per record batch (default 8192, 1 to 1048576). */
+  /** Most rows in a record batch (default 8192, 1 to 1048576). */
   batchSize?: number;
+  /** Most input bytes in a record batch of a table (default 8388608, 8 MiB; 1 to 268435456). */
+  batchBytes?: number;
   /** Name of the input in rejects (default "<input>"), e.g. the file name. */
   sourceName?: string;
   /** Most rejects returned in detail (default 10000); `stats.rejects` counts them all. */
@@ -303,7 +305,7 @@ pub struct Converter {
 #[wasm_bindgen]
 impl Converter {
     /// Starts a conversion with the options of {@link convert} (`format`, `compression`,
-    /// `table`, `batchSize`, `sourceName`, `maxRejects`, `previewRows`).
+    /// `table`, `batchSize`, `batchBytes`, `sourceName`, `maxRejects`, `previewRows`).
     ///
     /// @throws {Error} `InvalidArgumentError` for unusable options, `UnsupportedError` for a
     /// codec this build lacks.

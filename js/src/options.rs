@@ -22,6 +22,7 @@ const KEYS: &[&str] = &[
     "format",
     "compression",
     "batchSize",
+    "batchBytes",
     "sourceName",
     "maxRejects",
     "previewRows",
@@ -31,6 +32,8 @@ const KEYS: &[&str] = &[
 
 /// Largest accepted `batchSize`.
 pub const MAX_BATCH_SIZE: usize = 1 << 20;
+/// Largest accepted `batchBytes` (256 MiB: a column's text stays under Arrow's 2 GiB).
+pub const MAX_BATCH_BYTES: usize = 256 << 20;
 /// Largest accepted `previewRows`.
 pub const MAX_PREVIEW_ROWS: usize = 100_000;
 
@@ -95,6 +98,9 @@ pub fn parse(options: &JsValue, entry: Entry) -> Result<EngineOptions> {
     }
     if let Some(v) = get("batchSize")? {
         o.decoder.batch_size = integer(&v, "batchSize", 1, MAX_BATCH_SIZE)?;
+    }
+    if let Some(v) = get("batchBytes")? {
+        o.decoder.batch_bytes = integer(&v, "batchBytes", 1, MAX_BATCH_BYTES)?;
     }
     if let Some(v) = get("sourceName")? {
         o.source = string(&v, "sourceName")?;

@@ -76,6 +76,18 @@ test("takeOutput pieces plus finish() make the same Arrow IPC streams", () => {
   assert.equal(conv.stats, null, "no counters once finished");
 });
 
+test("batchBytes closes a table's batches by input bytes", async () => {
+  const { tableFromIPC } = await import("apache-arrow");
+  const line = '{"type":"admin_audit_logs","user":"x"}';
+  const bytes = new TextEncoder().encode(`${line}\n`.repeat(7));
+  const batches = (options) =>
+    tableFromIPC(convert(bytes, options).tables.netskope_audit_events).batches.map((b) => b.numRows);
+  assert.deepEqual(batches({ batchBytes: 3 * line.length }), [3, 3, 1]);
+  assert.deepEqual(batches({ batchBytes: 3 * line.length - 1 }), [2, 2, 2, 1]);
+  assert.deepEqual(batches({ batchBytes: 3 * line.length, batchSize: 2 }), [2, 2, 2, 1]);
+  assert.deepEqual(batches({}), [7]);
+});
+
 test("previewRows keeps the first rows of each table", async () => {
   const { tableFromIPC } = await import("apache-arrow");
   const bytes = concat(Array.from({ length: 5 }, () => allSamples()));

@@ -113,7 +113,7 @@ impl PySummary {
 
 /// Converts sources into a directory of Parquet / Arrow IPC files.
 #[pyfunction]
-#[pyo3(signature = (source, out_dir, *, format="parquet", compression="zstd", table=None, batch_size=8192, row_group_rows=None, overwrite=false, threads=0, max_line_bytes=None, max_decompression_ratio=None, progress=None))]
+#[pyo3(signature = (source, out_dir, *, format="parquet", compression="zstd", table=None, batch_size=8192, batch_bytes=None, row_group_rows=None, overwrite=false, threads=0, max_line_bytes=None, max_decompression_ratio=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn convert(
     py: Python<'_>,
@@ -123,6 +123,7 @@ pub(crate) fn convert(
     compression: &str,
     table: Option<&str>,
     batch_size: usize,
+    batch_bytes: Option<usize>,
     row_group_rows: Option<usize>,
     overwrite: bool,
     threads: usize,
@@ -146,7 +147,12 @@ pub(crate) fn convert(
     }
     let options = ConvertOptions {
         read: ReadOptions {
-            decoder: decoder_options(table, batch_size, max_line_bytes, max_decompression_ratio)?,
+            decoder: decoder_options(
+                table,
+                (batch_size, batch_bytes),
+                max_line_bytes,
+                max_decompression_ratio,
+            )?,
             threads,
             ..ReadOptions::default()
         },

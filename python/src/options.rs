@@ -12,15 +12,23 @@ pub(crate) fn parse_table(name: &str) -> PyResult<Table> {
     name.parse::<Table>().map_err(to_pyerr)
 }
 
-/// Decoder options from the keyword arguments.
+/// Decoder options from the keyword arguments (`batch`: `batch_size` and `batch_bytes`).
 pub(crate) fn decoder_options(
     table: Option<&str>,
-    batch_size: usize,
+    batch: (usize, Option<usize>),
     max_line_bytes: Option<usize>,
     max_decompression_ratio: Option<u64>,
 ) -> PyResult<DecoderOptions> {
+    let (batch_size, batch_bytes) = batch;
     if batch_size == 0 {
         return Err(PyValueError::new_err("batch_size must be at least 1"));
+    }
+    let mut options = DecoderOptions::default();
+    if let Some(n) = batch_bytes {
+        if n == 0 {
+            return Err(PyValueError::new_err("batch_bytes must be at least 1"));
+        }
+        options.batch_bytes = n;
     }
     let mut limits = Limits::default();
     if let Some(n) = max_line_bytes {
@@ -36,6 +44,7 @@ pub(crate) fn decoder_options(
         batch_size,
         table: table.map(parse_table).transpose()?,
         limits,
+        ..options
     })
 }
 

@@ -83,13 +83,14 @@ impl Checks {
 
 /// Reads every source into memory, decoding blocks of whole lines on `threads` threads.
 #[pyfunction]
-#[pyo3(signature = (source, *, table=None, batch_size=8192, strict=false, max_line_bytes=None, max_decompression_ratio=None, progress=None, threads=0))]
+#[pyo3(signature = (source, *, table=None, batch_size=8192, batch_bytes=None, strict=false, max_line_bytes=None, max_decompression_ratio=None, progress=None, threads=0))]
 #[allow(clippy::too_many_arguments)] // keyword-only options of the Python function
 pub(crate) fn read_ndjson(
     py: Python<'_>,
     source: &Bound<'_, PyAny>,
     table: Option<&str>,
     batch_size: usize,
+    batch_bytes: Option<usize>,
     strict: bool,
     max_line_bytes: Option<usize>,
     max_decompression_ratio: Option<u64>,
@@ -97,7 +98,12 @@ pub(crate) fn read_ndjson(
     threads: usize,
 ) -> PyResult<PyTables> {
     let options = ReadOptions {
-        decoder: decoder_options(table, batch_size, max_line_bytes, max_decompression_ratio)?,
+        decoder: decoder_options(
+            table,
+            (batch_size, batch_bytes),
+            max_line_bytes,
+            max_decompression_ratio,
+        )?,
         threads,
         ..ReadOptions::default()
     };
@@ -234,18 +240,24 @@ impl BatchIterator {
 
 /// Starts a lazy read.
 #[pyfunction]
-#[pyo3(signature = (source, *, table=None, batch_size=8192, strict=false, max_line_bytes=None, max_decompression_ratio=None, progress=None))]
+#[pyo3(signature = (source, *, table=None, batch_size=8192, batch_bytes=None, strict=false, max_line_bytes=None, max_decompression_ratio=None, progress=None))]
 #[allow(clippy::too_many_arguments)] // keyword-only options of the Python function
 pub(crate) fn iter_batches(
     source: &Bound<'_, PyAny>,
     table: Option<&str>,
     batch_size: usize,
+    batch_bytes: Option<usize>,
     strict: bool,
     max_line_bytes: Option<usize>,
     max_decompression_ratio: Option<u64>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<BatchIterator> {
-    let options = decoder_options(table, batch_size, max_line_bytes, max_decompression_ratio)?;
+    let options = decoder_options(
+        table,
+        (batch_size, batch_bytes),
+        max_line_bytes,
+        max_decompression_ratio,
+    )?;
     let sources = Sources::extract(source)?;
     let checks = Checks::new(strict, progress, sources.errors.clone());
     Ok(BatchIterator {
@@ -354,18 +366,19 @@ fn lines_bytes<'a>(lines: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
 
 /// Normalizes a batch of raw lines.
 #[pyfunction]
-#[pyo3(signature = (lines, *, table=None, batch_size=8192, source_name="lines", strict=false, max_line_bytes=None))]
+#[pyo3(signature = (lines, *, table=None, batch_size=8192, batch_bytes=None, source_name="lines", strict=false, max_line_bytes=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn normalize(
     py: Python<'_>,
     lines: &Bound<'_, PyAny>,
     table: Option<&str>,
     batch_size: usize,
+    batch_bytes: Option<usize>,
     source_name: &str,
     strict: bool,
     max_line_bytes: Option<usize>,
 ) -> PyResult<PyTables> {
-    let options = decoder_options(table, batch_size, max_line_bytes, None)?;
+    let options = decoder_options(table, (batch_size, batch_bytes), max_line_bytes, None)?;
     let bytes = lines_bytes(lines)?;
     let errors = PyErrSlot::default();
     let checks = Checks::new(strict, None, errors.clone());

@@ -63,6 +63,7 @@ def test_text_mode_file_is_a_type_error():
         ({"table": "bogus"}, ValueError, "unknown table \"bogus\""),
         ({"batch_size": 0}, ValueError, "batch_size"),
         ({"batch_size": -1}, OverflowError, "negative"),
+        ({"batch_bytes": 0}, ValueError, "batch_bytes must be at least 1"),
         ({"max_line_bytes": 0}, ValueError, "max_line_bytes"),
         ({"table": 3}, TypeError, "table"),
         ({"progress": "yes"}, TypeError, "progress"),

@@ -145,6 +145,23 @@ def test_forced_table_and_batch_size():
     assert [b.num_rows for b in t["application"].to_batches()] == [3, 3, 3, 1]
 
 
+def test_batch_bytes_closes_batches_by_input_size():
+    line = b'{"type":"admin_audit_logs","user":"x"}'
+    data = (line + b"\n") * 7
+    def rows(**kwargs):
+        t = na.read_ndjson(data, **kwargs)["audit"].to_pyarrow()
+        return [b.num_rows for b in t.to_batches()]
+    assert rows(batch_bytes=3 * len(line)) == [3, 3, 1]
+    assert rows(batch_bytes=3 * len(line) - 1) == [2, 2, 2, 1]
+    assert rows(batch_bytes=3 * len(line), batch_size=2) == [2, 2, 2, 1]
+    assert rows() == [7]
+    # The same in the streaming and the batch-of-lines functions.
+    it = na.iter_batches(data, batch_bytes=3 * len(line))
+    assert [b.num_rows for _, b in it] == [3, 3, 1]
+    t = na.normalize(data, batch_bytes=3 * len(line))
+    assert [b.num_rows for b in t["audit"].to_pyarrow().to_batches()] == [3, 3, 1]
+
+
 def test_progress_callback_sees_every_byte(tmp_path, v1_bytes):
     path = tmp_path / "p.ndjson"
     path.write_bytes(v1_bytes * 3000)  # ~4.5 MB: several 1 MiB chunks

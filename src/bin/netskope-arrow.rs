@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use netskope_arrow::{
     columns, convert_files, schema_json, Compression, ConvertOptions, DecoderOptions, Limits,
-    OutputFormat, ReadOptions, Summary, Table, WriteOptions,
+    OutputFormat, ReadOptions, Summary, Table, WriteOptions, DEFAULT_BATCH_BYTES,
 };
 
 /// Convert Netskope security logs (REST API v1 / v2 dataexport NDJSON) into typed Parquet or
@@ -53,9 +53,12 @@ struct ConvertArgs {
     /// export of /events/application whose rows may carry alert: "yes").
     #[arg(long, value_name = "TABLE")]
     table: Option<String>,
-    /// Rows per Arrow batch.
+    /// Most rows in one Arrow batch.
     #[arg(long, default_value_t = 8192, value_name = "ROWS")]
     batch_size: usize,
+    /// Most input bytes in one Arrow batch of a table (at most 256 MiB).
+    #[arg(long, default_value_t = DEFAULT_BATCH_BYTES, value_name = "BYTES")]
+    batch_bytes: usize,
     /// Most rows in one Parquet row group.
     #[arg(long, default_value_t = WriteOptions::default().row_group_rows, value_name = "ROWS")]
     row_group_rows: usize,
@@ -75,8 +78,8 @@ struct ConvertArgs {
     /// table's columns with N - 1 more, in input order (same output). 0: one per core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     threads: usize,
-    /// Input bytes per decoding block (0: 8 MiB). Larger blocks make larger Arrow batches and
-    /// use more memory per thread.
+    /// Input bytes per decoding block (0: 8 MiB). Batches end with the blocks: larger blocks
+    /// (with a larger --batch-bytes) make larger Arrow batches and use more memory per thread.
     #[arg(long, default_value_t = 0, value_name = "BYTES")]
     block_bytes: usize,
     /// Replace output files that already exist.
@@ -142,8 +145,11 @@ fn convert(a: ConvertArgs) -> CliResult {
         .transpose()
         .map_err(usage)?;
     let compression: Compression = a.compression.parse().map_err(usage)?;
-    if a.batch_size == 0 {
-        return Err((2, "--batch-size must be at least 1".into()));
+    if a.batch_size == 0 || a.batch_bytes == 0 {
+        return Err((
+            2,
+            "--batch-size and --batch-bytes must be at least 1".into(),
+        ));
     }
     if a.row_group_rows == 0 || a.row_group_bytes == 0 {
         return Err((
@@ -157,6 +163,7 @@ fn convert(a: ConvertArgs) -> CliResult {
             block_bytes: a.block_bytes,
             decoder: DecoderOptions {
                 batch_size: a.batch_size,
+                batch_bytes: a.batch_bytes,
                 table,
                 limits: Limits {
                     max_line_bytes: a.max_line_bytes,
