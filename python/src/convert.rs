@@ -4,13 +4,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use netskope_arrow::{
-    convert_readers, Compression, ConvertOptions, OutputFormat, ReadOptions, Summary, WriteOptions,
+    convert_readers, Compression, ConvertOptions, OutputFormat, Summary, WriteOptions,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::error::PyErrSlot;
-use crate::options::{decoder_options, rows_dict};
+use crate::options::{read_options, rows_dict};
 use crate::source::Sources;
 
 /// What ``convert`` did: rows per table, rejects, files written, timing. ``to_json()`` gives
@@ -146,16 +146,13 @@ pub(crate) fn convert(
         write.row_group_rows = n;
     }
     let options = ConvertOptions {
-        read: ReadOptions {
-            decoder: decoder_options(
-                table,
-                (batch_size, batch_bytes),
-                max_line_bytes,
-                max_decompression_ratio,
-            )?,
+        read: read_options(
+            table,
+            (batch_size, batch_bytes),
+            max_line_bytes,
+            max_decompression_ratio,
             threads,
-            ..ReadOptions::default()
-        },
+        )?,
         write,
         overwrite,
     };

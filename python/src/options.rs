@@ -1,6 +1,6 @@
 //! Keyword options shared by the reading functions, and the counters as Python dicts.
 
-use netskope_arrow::{DecoderOptions, Limits, Stats, Table};
+use netskope_arrow::{DecoderOptions, Limits, ReadOptions, Stats, Table};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -10,6 +10,22 @@ use crate::error::to_pyerr;
 /// Parses a table name (`"alerts"`, `"netskope_alerts"`, ...) or raises ValueError.
 pub(crate) fn parse_table(name: &str) -> PyResult<Table> {
     name.parse::<Table>().map_err(to_pyerr)
+}
+
+/// Read options (decoding on `threads` threads) from the keyword arguments; see
+/// [`decoder_options`].
+pub(crate) fn read_options(
+    table: Option<&str>,
+    batch: (usize, Option<usize>),
+    max_line_bytes: Option<usize>,
+    max_decompression_ratio: Option<u64>,
+    threads: usize,
+) -> PyResult<ReadOptions> {
+    Ok(ReadOptions {
+        decoder: decoder_options(table, batch, max_line_bytes, max_decompression_ratio)?,
+        threads,
+        ..ReadOptions::default()
+    })
 }
 
 /// Decoder options from the keyword arguments (`batch`: `batch_size` and `batch_bytes`).

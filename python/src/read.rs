@@ -10,7 +10,7 @@ use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
 use netskope_arrow::{
     decode_readers, decompressed_with_limits, CountingReader, Decoder, Error, Limits, Output,
-    ReadOptions, Reject, Result, Tables, CHUNK_SIZE,
+    Reject, Result, Tables, CHUNK_SIZE,
 };
 use pyo3::exceptions::{PyStopIteration, PyTypeError};
 use pyo3::prelude::*;
@@ -19,7 +19,7 @@ use pyo3_arrow::input::AnyArray;
 
 use crate::arrow::{PyRecordBatch, PyTable};
 use crate::error::{parse_error, PyErrSlot};
-use crate::options::{decoder_options, stats_dict};
+use crate::options::{decoder_options, read_options, stats_dict};
 use crate::source::Sources;
 use crate::tables::PyTables;
 
@@ -97,16 +97,13 @@ pub(crate) fn read_ndjson(
     progress: Option<Py<PyAny>>,
     threads: usize,
 ) -> PyResult<PyTables> {
-    let options = ReadOptions {
-        decoder: decoder_options(
-            table,
-            (batch_size, batch_bytes),
-            max_line_bytes,
-            max_decompression_ratio,
-        )?,
+    let options = read_options(
+        table,
+        (batch_size, batch_bytes),
+        max_line_bytes,
+        max_decompression_ratio,
         threads,
-        ..ReadOptions::default()
-    };
+    )?;
     let sources = Sources::extract(source)?;
     let errors = sources.errors.clone();
     let checks = Checks::new(strict, progress, errors.clone());
