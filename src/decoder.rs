@@ -425,6 +425,12 @@ impl Decoder {
     /// Flushes everything: the last unterminated line and all partly filled batches.
     pub fn finish(&mut self) {
         self.end_source();
+        self.flush_all();
+    }
+
+    /// Finishes the partly filled batches of every table, without ending the source (a line
+    /// in progress stays in progress).
+    pub(crate) fn flush_all(&mut self) {
         for t in Table::ALL {
             self.flush_table(t);
         }

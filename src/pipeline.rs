@@ -115,7 +115,7 @@ impl Pool {
 }
 
 /// A piece of decoded output, handed on in input order by [`decode_readers`].
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub enum Output {
     /// A batch of one table.
     Batch(Table, RecordBatch),
@@ -130,8 +130,9 @@ pub enum Output {
 pub struct ReadOptions {
     /// Decoding options (forced table, batch size, limits).
     pub decoder: DecoderOptions,
-    /// Decoding threads. `1` reads, decodes and hands on the output on the calling thread.
-    /// With `n >= 2`, the calling thread reads and cuts the input into blocks of whole lines,
+    /// Decoding threads. `1` reads, decodes and hands on the output on the calling thread,
+    /// decoding each read as it comes and ending batches where the blocks would end. With
+    /// `n >= 2`, the calling thread reads and cuts the input into blocks of whole lines,
     /// `n` threads decode blocks and one more hands on their output, in input order. The
     /// output is the same for every value. `0` (the default) means one per core (1 on a
     /// single core). WebAssembly builds always use 1.
@@ -207,14 +208,7 @@ where
     let threads = options.effective_threads();
     let pool = Pool::default();
     if threads < 2 {
-        let mut decoder = Decoder::new(options.decoder.clone());
-        let mut stats = split_all(inputs, options, &pool, progress, &mut |work| {
-            work.run(&mut decoder, &pool)
-                .into_iter()
-                .try_for_each(&mut *output)
-        })?;
-        stats.add(decoder.stats());
-        return Ok(stats);
+        return stream_all(inputs, options, progress, output);
     }
     std::thread::scope(|scope| {
         // Work goes round-robin to the decoding threads, one channel each; their output is
@@ -298,18 +292,128 @@ where
     );
     for input in inputs {
         let (name, raw) = input?;
-        let (mut reader, _) =
-            decompressed_with_limits(CountingReader::new(raw, count.clone()), limits).map_err(
-                |source| Error::Input {
-                    path: PathBuf::from(&name),
-                    source,
-                },
-            )?;
+        let mut reader = open(&name, raw, &count, limits)?;
         splitter.source(&name, &mut reader, &mut || {
             progress(count.load(Ordering::Relaxed))
         })?;
     }
     Ok(splitter.stats().clone())
+}
+
+/// Opens one input (gzip / zstd detected), counting its raw bytes into `count`.
+fn open<'a>(
+    name: &str,
+    raw: Box<dyn Read + Send + 'a>,
+    count: &Arc<AtomicU64>,
+    limits: &crate::limits::Limits,
+) -> Result<Box<dyn Read + Send + 'a>> {
+    let (reader, _) = decompressed_with_limits(CountingReader::new(raw, count.clone()), limits)
+        .map_err(|source| Error::Input {
+            path: PathBuf::from(name),
+            source,
+        })?;
+    Ok(reader)
+}
+
+/// [`decode_readers`] on the calling thread: each read is decoded at once, while it is in the
+/// cache, instead of being cut into blocks first; the output is the same, because batches are
+/// closed and handed on exactly where [`Splitter`] would cut its blocks (see [`BlockEnds`]).
+fn stream_all<'a, I>(
+    inputs: I,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(u64) -> Result<()>,
+    output: &mut dyn FnMut(Output) -> Result<()>,
+) -> Result<Stats>
+where
+    I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
+{
+    let count = Arc::new(AtomicU64::new(0));
+    let mut decoder = Decoder::new(options.decoder.clone());
+    let mut buf = vec![0u8; CHUNK_SIZE];
+    let mut end_block = |decoder: &mut Decoder| -> Result<()> {
+        decoder.flush_all();
+        drain(decoder).into_iter().try_for_each(&mut *output)
+    };
+    for input in inputs {
+        let (name, raw) = input?;
+        let mut reader = open(&name, raw, &count, &options.decoder.limits)?;
+        decoder.start_source(&name);
+        let mut blocks = BlockEnds::new(options.effective_block_bytes());
+        loop {
+            let n = match reader.read(&mut buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => other.map_err(|e| read_error(&name, e))?,
+            };
+            progress(count.load(Ordering::Relaxed))?;
+            if n == 0 {
+                break;
+            }
+            let mut chunk = &buf[..n];
+            while !chunk.is_empty() {
+                let (take, ends) = blocks.next(&decoder, chunk);
+                decoder.push(&chunk[..take]);
+                blocks.pushed(take);
+                chunk = &chunk[take..];
+                if ends {
+                    end_block(&mut decoder)?;
+                    blocks.start_at(decoder.position().1);
+                }
+            }
+        }
+        decoder.end_source();
+        end_block(&mut decoder)?;
+    }
+    Ok(decoder.stats().clone())
+}
+
+/// Where [`Splitter`] would end blocks of one source, found while the source is decoded: a
+/// block ends after the last newline of its first `size` bytes, or, when they hold none,
+/// after the first newline that follows.
+struct BlockEnds {
+    size: usize,
+    /// Offsets in the source of the current block's start, and of the next byte to push.
+    start: u64,
+    pushed: u64,
+}
+
+impl BlockEnds {
+    fn new(size: usize) -> Self {
+        BlockEnds {
+            size: size.max(1),
+            start: 0,
+            pushed: 0,
+        }
+    }
+
+    /// How many bytes of `chunk` to push to `decoder` next, and whether the block ends
+    /// after them.
+    fn next(&self, decoder: &Decoder, chunk: &[u8]) -> (usize, bool) {
+        let limit = self.start + self.size as u64;
+        if self.pushed < limit {
+            // Bytes before the limit: every line they end is in the block.
+            let room = (limit - self.pushed).min(chunk.len() as u64) as usize;
+            return (room, false);
+        }
+        // At or past the limit: the block ends where the decoder's last whole line ends,
+        // unless the block has no whole line yet.
+        let framed_to = decoder.position().1;
+        if framed_to > self.start {
+            return (0, true);
+        }
+        match memchr::memchr(b'\n', chunk) {
+            Some(nl) => (nl + 1, true),
+            None => (chunk.len(), false),
+        }
+    }
+
+    fn pushed(&mut self, n: usize) {
+        self.pushed += n as u64;
+    }
+
+    /// Starts the next block at `offset` (the end of the last whole line).
+    fn start_at(&mut self, offset: u64) {
+        self.start = offset;
+    }
 }
 
 /// Whole lines of one source, to decode on their own.
@@ -660,6 +764,17 @@ mod tests {
         block: usize,
         step: usize,
     ) -> (Outcome, usize) {
+        let (outputs, stats, blocks) = pipelined_outputs(sources, options, block, step);
+        (outcome(outputs, stats), blocks)
+    }
+
+    /// [`pipelined`]'s output as handed on, its counters, and the number of blocks.
+    fn pipelined_outputs(
+        sources: &[(&str, &[u8])],
+        options: &DecoderOptions,
+        block: usize,
+        step: usize,
+    ) -> (Vec<Output>, Stats, usize) {
         let pool = Pool::default();
         let mut worker = Decoder::new(options.clone());
         let mut outputs = Vec::new();
@@ -677,7 +792,33 @@ mod tests {
         let mut stats = splitter.stats().clone();
         drop(splitter);
         stats.add(worker.stats());
-        (outcome(outputs, stats), blocks)
+        (outputs, stats, blocks)
+    }
+
+    /// One thread decoding reads of `step` bytes as they come ([`stream_all`]), with batches
+    /// ending where blocks of `block` bytes would.
+    fn streamed(
+        sources: &[(&str, &[u8])],
+        options: &DecoderOptions,
+        block: usize,
+        step: usize,
+    ) -> (Vec<Output>, Stats) {
+        let inputs = sources.iter().map(|&(name, data)| {
+            let reader: Box<dyn Read + Send> = Box::new(Trickle { data, step });
+            Ok((name.to_string(), reader))
+        });
+        let options = ReadOptions {
+            decoder: options.clone(),
+            threads: 1,
+            block_bytes: block,
+        };
+        let mut outputs = Vec::new();
+        let stats = stream_all(inputs, &options, &mut |_| Ok(()), &mut |out| {
+            outputs.push(out);
+            Ok(())
+        })
+        .unwrap();
+        (outputs, stats)
     }
 
     fn check(sources: &[(&str, &[u8])], options: &DecoderOptions) {
@@ -687,7 +828,16 @@ mod tests {
                 if step < 64 && sources.iter().map(|s| s.1.len()).sum::<usize>() > 200_000 {
                     continue; // byte-at-a-time reads of big inputs: slow, and covered small
                 }
-                let (got, _) = pipelined(sources, options, block, step);
+                let (outputs, stats, _) = pipelined_outputs(sources, options, block, step);
+                // One thread hands on the same batches and rejects in the same order.
+                let one = streamed(sources, options, block, step);
+                assert!(
+                    one.0 == outputs && one.1 == stats,
+                    "block {block}, reads of {step}: one thread {:?}\nblocks {:?}",
+                    (&one.1, one.0.len()),
+                    (&stats, outputs.len())
+                );
+                let got = outcome(outputs, stats);
                 assert!(
                     got == want,
                     "block {block}, reads of {step}: {:?}\nwant {:?}",
