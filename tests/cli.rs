@@ -167,6 +167,48 @@ fn gzip_and_zstd_inputs_and_stdin() {
     assert_eq!(v["rows"], 30);
 }
 
+/// `--batch-bytes` closes Arrow batches by input size on one thread and on two, alongside
+/// `--batch-size`.
+#[test]
+fn batch_bytes_and_batch_size_bound_the_batches() {
+    let line = r#"{"type":"admin_audit_logs","user":"x"}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("audit.ndjson");
+    std::fs::write(&input, format!("{line}\n").repeat(7)).unwrap();
+    let batches = |args: &[&str]| -> Vec<usize> {
+        let out = dir.path().join("out");
+        let o = bin()
+            .args(["convert", "-q", "--overwrite", "--format", "ipc", "--out"])
+            .arg(&out)
+            .args(args)
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let file = std::fs::File::open(out.join("netskope_audit_events.arrow")).unwrap();
+        arrow_ipc::reader::FileReader::try_new(file, None)
+            .unwrap()
+            .map(|b| b.unwrap().num_rows())
+            .collect()
+    };
+    let three = (3 * line.len()).to_string();
+    let under = (3 * line.len() - 1).to_string();
+    for threads in ["1", "2"] {
+        let t = ["--threads", threads];
+        assert_eq!(
+            batches(&[&t[..], &["--batch-bytes", &three]].concat()),
+            [3, 3, 1]
+        );
+        assert_eq!(
+            batches(&[&t[..], &["--batch-bytes", &under]].concat()),
+            [2, 2, 2, 1]
+        );
+        let both = ["--batch-bytes", &three, "--batch-size", "2"];
+        assert_eq!(batches(&[&t[..], &both].concat()), [2, 2, 2, 1]);
+        assert_eq!(batches(&t), [7]);
+    }
+}
+
 #[test]
 fn errors_are_one_line_with_nonzero_exit() {
     let dir = tempfile::tempdir().unwrap();
@@ -199,6 +241,18 @@ fn errors_are_one_line_with_nonzero_exit() {
             ],
             2,
             "unknown compression",
+        ),
+        (
+            &[
+                "convert",
+                "--out",
+                "X",
+                "--batch-bytes",
+                "0",
+                "samples/api-response-v1.json",
+            ],
+            2,
+            "--batch-size and --batch-bytes must be at least 1",
         ),
         (&["schema", "nope"], 2, "unknown table"),
     ];
