@@ -247,6 +247,11 @@ impl Decoder {
         (self.line_no, self.offset, self.source_started)
     }
 
+    /// Whether the current source is a pretty-printed document being collected.
+    pub(crate) fn in_document(&self) -> bool {
+        self.document.is_some()
+    }
+
     /// Whether no line or document is in progress.
     pub(crate) fn at_line_boundary(&self) -> bool {
         self.partial.is_empty() && self.skipping.is_none() && self.document.is_none()

@@ -388,6 +388,11 @@ impl BlockEnds {
     /// How many bytes of `chunk` to push to `decoder` next, and whether the block ends
     /// after them.
     fn next(&self, decoder: &Decoder, chunk: &[u8]) -> (usize, bool) {
+        if decoder.in_document() {
+            // The rest of the source is one document, decoded when the source ends: the
+            // splitter hands it to its fallback decoder whole, with no blocks.
+            return (chunk.len(), false);
+        }
         let limit = self.start + self.size as u64;
         if self.pushed < limit {
             // Bytes before the limit: every line they end is in the block.
