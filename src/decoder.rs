@@ -162,8 +162,6 @@ pub struct Decoder {
     out: VecDeque<(Table, RecordBatch)>,
     rejects: Vec<Reject>,
     stats: Stats,
-    /// [`DecoderOptions::batch_bytes`], within 1..=[`MAX_BATCH_BYTES`].
-    max_batch_bytes: usize,
 }
 
 impl Decoder {
@@ -175,7 +173,6 @@ impl Decoder {
         limits.max_line_bytes = limits.max_line_bytes.min(MAX_BATCH_BYTES);
         limits.max_document_bytes = limits.max_document_bytes.min(u32::MAX as usize - 1);
         options.batch_bytes = options.batch_bytes.clamp(1, MAX_BATCH_BYTES);
-        let max_batch_bytes = options.batch_bytes;
         let reg = registry();
         let g = |name: &str| reg.global_id(name.as_bytes());
         Decoder {
@@ -209,7 +206,6 @@ impl Decoder {
             out: VecDeque::new(),
             rejects: Vec::new(),
             stats: Stats::default(),
-            max_batch_bytes,
         }
     }
 
@@ -651,7 +647,7 @@ impl Decoder {
         };
         let full = self.builders[table.index()]
             .as_ref()
-            .is_some_and(|b| b.input_bytes() + line.len() > self.max_batch_bytes);
+            .is_some_and(|b| b.input_bytes() + line.len() > self.options.batch_bytes);
         if full {
             self.flush_table(table);
         }
@@ -835,9 +831,8 @@ mod tests {
         assert_eq!(decode(&mut bytes(0), input.as_bytes()).0, vec![1, 1, 1]);
         // The default, and the cap that keeps text under 2 GiB.
         assert_eq!(DecoderOptions::default().batch_bytes, 8 << 20);
-        assert_eq!(bytes(usize::MAX).max_batch_bytes, MAX_BATCH_BYTES);
         assert_eq!(bytes(usize::MAX).options().batch_bytes, MAX_BATCH_BYTES);
-        assert_eq!(bytes(0).max_batch_bytes, 1);
+        assert_eq!(bytes(0).options().batch_bytes, 1);
     }
 
     /// `max_line_bytes` is at most `MAX_BATCH_BYTES`, and records inside a pretty-printed

@@ -206,10 +206,10 @@ where
     I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
 {
     let threads = options.effective_threads();
-    let pool = Pool::default();
     if threads < 2 {
         return stream_all(inputs, options, progress, output);
     }
+    let pool = Pool::default();
     std::thread::scope(|scope| {
         // Work goes round-robin to the decoding threads, one channel each; their output is
         // taken round-robin too, which is input order.
@@ -329,7 +329,7 @@ where
 {
     let count = Arc::new(AtomicU64::new(0));
     let mut decoder = Decoder::new(options.decoder.clone());
-    let mut buf = vec![0u8; CHUNK_SIZE];
+    let mut buf = Buf::default();
     let mut end_block = |decoder: &mut Decoder| -> Result<()> {
         decoder.flush_all();
         drain(decoder).into_iter().try_for_each(&mut *output)
@@ -340,15 +340,13 @@ where
         decoder.start_source(&name);
         let mut blocks = BlockEnds::new(options.effective_block_bytes());
         loop {
-            let n = match reader.read(&mut buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => other.map_err(|e| read_error(&name, e))?,
-            };
-            progress(count.load(Ordering::Relaxed))?;
-            if n == 0 {
+            buf.clear();
+            if !read_more(&mut buf, &mut reader, &name, &mut || {
+                progress(count.load(Ordering::Relaxed))
+            })? {
                 break;
             }
-            let mut chunk = &buf[..n];
+            let mut chunk = buf.bytes();
             while !chunk.is_empty() {
                 let (take, ends) = blocks.next(&decoder, chunk);
                 decoder.push(&chunk[..take]);
