@@ -5,7 +5,8 @@
 //! into row groups by the same rules (rows, then the estimated encoded bytes), and hands each
 //! column to parquet-rs's own column writers. What differs is who runs them: a batch's columns
 //! are encoded, and a row group's columns closed (where most of their pages are compressed), by
-//! up to [`ParquetWriter::set_threads`] threads taking groups of columns in turn. Every column
+//! up to [`ParquetWriter::set_threads`] threads taking groups of columns in turn (the calling
+//! thread and helpers kept for the file's life, a [`Pool`]). Every column
 //! writer sees the same values in the same order whatever the number of threads, and the
 //! chunks are spliced into the file in schema order, so the output does not depend on it.
 //! (`ArrowWriter`'s content-defined chunking is not reproduced, and refused: [`WriteOptions`]
@@ -19,7 +20,7 @@
 //! both cores only 1.5x as well as one.
 
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{FieldRef, SchemaRef};
@@ -29,18 +30,23 @@ use parquet::errors::{ParquetError, Result};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 
+use crate::pool::Pool;
+
 /// Columns (fields when encoding, leaf columns when closing) a thread takes at a time: enough
 /// that taking them costs little, few enough that the threads finish together (a table has up
 /// to ~700 columns of very unequal weight). 4 and 64 measured the same.
 const COLUMNS_PER_TASK: usize = 16;
 
-/// Batches with fewer rows are encoded on the calling thread: each batch starts its helper
-/// threads, which is not worth it for a few rows. (Closing a row group always uses them.)
+/// Batches with fewer rows are encoded on the calling thread: handing columns to the helpers
+/// is not worth it for a few rows. (Closing a row group always uses them.)
 const MIN_PARALLEL_ROWS: usize = 256;
 
-/// The row group being written: one writer per leaf column, and its rows so far.
+/// The row group being written: one writer per leaf column, and its rows so far. The writers
+/// are boxed: they move to the encoding threads and back with every batch (1.5 KB each, ~700
+/// of them).
+#[allow(clippy::vec_box)]
 struct RowGroup {
-    writers: Vec<ArrowColumnWriter>,
+    writers: Vec<Box<ArrowColumnWriter>>,
     rows: usize,
 }
 
@@ -48,7 +54,7 @@ impl RowGroup {
     fn estimated_bytes(&self) -> usize {
         self.writers
             .iter()
-            .map(ArrowColumnWriter::get_estimated_total_bytes)
+            .map(|w| w.get_estimated_total_bytes())
             .sum()
     }
 }
@@ -65,7 +71,9 @@ pub(crate) struct ParquetWriter<W: Write + Send> {
     row_group: Option<RowGroup>,
     max_rows: Option<usize>,
     max_bytes: Option<usize>,
-    threads: usize,
+    /// The encoding threads (the calling one alone until [`ParquetWriter::set_threads`]);
+    /// several files' writers may share them ([`ParquetWriter::set_pool`]).
+    pool: Arc<Pool>,
     /// Smaller batches are encoded on the calling thread ([`MIN_PARALLEL_ROWS`]).
     min_parallel_rows: usize,
 }
@@ -96,14 +104,22 @@ impl<W: Write + Send> ParquetWriter<W> {
             row_group: None,
             max_rows,
             max_bytes,
-            threads: 1,
+            pool: Arc::new(Pool::new(0)),
             min_parallel_rows: MIN_PARALLEL_ROWS,
         })
     }
 
-    /// Encodes on up to `threads` threads (the calling one included; at least 1).
+    /// Encodes on up to `threads` threads (the calling one included; at least 1): starts
+    /// `threads - 1` helpers, which stay until the writer is dropped.
     pub fn set_threads(&mut self, threads: usize) {
-        self.threads = threads.max(1);
+        if threads.max(1) != self.pool.threads() {
+            self.pool = Arc::new(Pool::new(threads.max(1) - 1));
+        }
+    }
+
+    /// Encodes on `pool`'s threads, which other writers may use at the same time.
+    pub fn set_pool(&mut self, pool: Arc<Pool>) {
+        self.pool = pool;
     }
 
     /// Writes `batch`, closing row groups where `ArrowWriter` would.
@@ -130,6 +146,7 @@ impl<W: Write + Send> ParquetWriter<W> {
         if self.row_group.is_none() {
             let index = self.file.flushed_row_groups().len();
             let writers = self.factory.create_column_writers(index)?;
+            let writers = writers.into_iter().map(Box::new).collect();
             self.row_group = Some(RowGroup { writers, rows: 0 });
         }
         let group = self.row_group.as_ref().expect("created above");
@@ -161,18 +178,14 @@ impl<W: Write + Send> ParquetWriter<W> {
                 }
             }
         }
-        let threads = if rows >= self.min_parallel_rows {
-            self.threads
-        } else {
-            1
-        };
+        let pool = (rows >= self.min_parallel_rows).then_some(&*self.pool);
         let group = self.row_group.as_mut().expect("created above");
         encode(
             self.schema.fields(),
             batch.columns(),
             &self.leaves,
             &mut group.writers,
-            threads,
+            pool,
         )?;
         group.rows += rows;
         let full = self.max_rows.is_some_and(|max| group.rows >= max)
@@ -190,7 +203,9 @@ impl<W: Write + Send> ParquetWriter<W> {
         let Some(group) = self.row_group.take() else {
             return Ok(());
         };
-        let closed = in_parallel(group.writers, self.threads, ArrowColumnWriter::close);
+        let closed = self
+            .pool
+            .map(group.writers, COLUMNS_PER_TASK, |w| (*w).close());
         let mut row_group = self.file.next_row_group()?;
         for chunk in closed {
             chunk?.append_to_row_group(&mut row_group)?;
@@ -206,79 +221,63 @@ impl<W: Write + Send> ParquetWriter<W> {
     }
 }
 
-/// Encodes one batch's `columns` (of `fields`) with `writers`, on up to `threads` threads.
+/// Encodes one batch's `columns` (of `fields`) with `writers`, on `pool`'s threads (on the
+/// calling one without a pool). The writers move to the threads with their columns and come
+/// back in order, also when a column fails.
+#[allow(clippy::vec_box)] // see `RowGroup`
 fn encode(
     fields: &[FieldRef],
     columns: &[ArrayRef],
     leaves: &[usize],
-    writers: &mut [ArrowColumnWriter],
-    threads: usize,
+    writers: &mut Vec<Box<ArrowColumnWriter>>,
+    pool: Option<&Pool>,
 ) -> Result<()> {
     // Each field with its column and its writers.
-    let mut tasks = Vec::with_capacity(fields.len());
-    let mut rest = writers;
-    for (i, (field, column)) in fields.iter().zip(columns).enumerate() {
-        let (mine, after) = std::mem::take(&mut rest).split_at_mut(leaves[i + 1] - leaves[i]);
-        rest = after;
-        tasks.push((field, column, mine));
-    }
-    in_parallel(tasks, threads, |(field, column, writers)| {
-        for (leaf, writer) in compute_leaves(field, column)?.iter().zip(writers) {
-            writer.write(leaf)?;
+    let mut all = std::mem::take(writers).into_iter();
+    let tasks: Vec<Task> = fields
+        .iter()
+        .zip(columns)
+        .enumerate()
+        .map(|(i, (field, column))| Task {
+            field: field.clone(),
+            column: column.clone(),
+            writers: all.by_ref().take(leaves[i + 1] - leaves[i]).collect(),
+        })
+        .collect();
+    let run = |task: Task| -> (Vec<Box<ArrowColumnWriter>>, Result<()>) {
+        let Task {
+            field,
+            column,
+            mut writers,
+        } = task;
+        let written = compute_leaves(&field, &column).and_then(|leaves| {
+            leaves
+                .iter()
+                .zip(writers.iter_mut())
+                .try_for_each(|(leaf, writer)| writer.write(leaf))
+        });
+        (writers, written)
+    };
+    let done = match pool {
+        Some(pool) => pool.map(tasks, COLUMNS_PER_TASK, run),
+        None => tasks.into_iter().map(run).collect(),
+    };
+    let mut result = Ok(());
+    for (mine, written) in done {
+        writers.extend(mine);
+        if result.is_ok() {
+            result = written;
         }
-        Ok(())
-    })
-    .into_iter()
-    .collect()
+    }
+    result
 }
 
-/// `tasks.map(run)` on up to `threads` threads (the calling one included), each taking the
-/// next [`COLUMNS_PER_TASK`] tasks when it is done with its last; results in the order of
-/// `tasks`.
-fn in_parallel<T: Send, R: Send>(
-    tasks: Vec<T>,
-    threads: usize,
-    run: impl Fn(T) -> R + Sync,
-) -> Vec<R> {
-    let threads = threads.min(tasks.len().div_ceil(COLUMNS_PER_TASK));
-    if threads < 2 {
-        return tasks.into_iter().map(run).collect();
-    }
-    let count = tasks.len();
-    let queue = Mutex::new(tasks.into_iter().enumerate());
-    let work = || {
-        let mut done = Vec::new();
-        // The lock is held only to take tasks (a poisoned lock means another thread panicked,
-        // which the scope re-raises).
-        loop {
-            let next: Vec<(usize, T)> = match queue.lock() {
-                Ok(mut q) => q.by_ref().take(COLUMNS_PER_TASK).collect(),
-                Err(_) => Vec::new(),
-            };
-            if next.is_empty() {
-                return done;
-            }
-            done.extend(next.into_iter().map(|(i, task)| (i, run(task))));
-        }
-    };
-    let mut results: Vec<Option<R>> = (0..count).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut all = work();
-        for helper in helpers {
-            match helper.join() {
-                Ok(done) => all.extend(done),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        for (i, r) in all {
-            results[i] = Some(r);
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.expect("every task ran"))
-        .collect()
+/// One field's share of a batch: its column and its leaves' writers.
+#[allow(clippy::vec_box)] // see `RowGroup`
+struct Task {
+    field: FieldRef,
+    column: ArrayRef,
+    writers: Vec<Box<ArrowColumnWriter>>,
 }
 
 #[cfg(test)]
@@ -415,14 +414,5 @@ mod tests {
             meta.file_metadata().num_rows(),
             application[0].num_rows() as i64
         );
-    }
-
-    #[test]
-    fn in_parallel_keeps_the_order_of_the_tasks() {
-        for threads in [1, 2, 5, 64] {
-            let got = in_parallel((0..100u64).collect(), threads, |i| i * i);
-            assert_eq!(got, (0..100u64).map(|i| i * i).collect::<Vec<_>>());
-        }
-        assert!(in_parallel(Vec::<u8>::new(), 4, |i| i).is_empty());
     }
 }

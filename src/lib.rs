@@ -53,6 +53,7 @@ mod json;
 mod keys;
 mod limits;
 mod pipeline;
+mod pool;
 mod read;
 mod reject;
 mod route;

@@ -5,6 +5,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_ipc::writer::{FileWriter, StreamWriter};
@@ -14,6 +15,7 @@ use parquet::schema::types::ColumnPath;
 
 use crate::encode::ParquetWriter;
 use crate::error::{Error, Result};
+use crate::pool::Pool;
 use crate::reject::Reject;
 use crate::schema::{Column, ColumnKind, Table};
 
@@ -313,6 +315,13 @@ impl<W: Write + Send> TableWriter<W> {
         }
     }
 
+    /// Encodes the columns of a Parquet file on `pool`'s threads, shared with other files.
+    pub(crate) fn set_pool(&mut self, pool: Arc<Pool>) {
+        if let Inner::Parquet(w) = &mut self.inner {
+            w.set_pool(pool);
+        }
+    }
+
     /// Writes one batch of the table.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         match &mut self.inner {
@@ -367,8 +376,10 @@ pub struct DirectoryWriter {
     rejects: Option<(BufWriter<File>, PathBuf, PathBuf)>,
     /// Temporary files not yet renamed into place.
     partial: Vec<PathBuf>,
-    /// Threads encoding each Parquet file ([`TableWriter::set_threads`]).
+    /// Threads encoding the Parquet files ([`DirectoryWriter::set_threads`]).
     threads: usize,
+    /// Their helpers, shared by the files (started with the first file).
+    pool: Option<Arc<Pool>>,
 }
 
 impl Drop for DirectoryWriter {
@@ -413,13 +424,18 @@ impl DirectoryWriter {
             rejects: None,
             partial: Vec::new(),
             threads: 1,
+            pool: None,
         })
     }
 
     /// Encodes each Parquet file's columns on up to `threads` threads (the calling one
     /// included; the default is 1) for the files opened from now on: see
-    /// [`TableWriter::set_threads`].
+    /// [`TableWriter::set_threads`]. The files share `threads - 1` helper threads, so that
+    /// files written at the same time (from threads of their own) do not each start as many.
     pub fn set_threads(&mut self, threads: usize) {
+        if threads != self.threads {
+            self.pool = None;
+        }
         self.threads = threads;
     }
 
@@ -446,7 +462,11 @@ impl DirectoryWriter {
             let name = format!("{}.{}", table.name(), self.options.format.extension());
             let (out, tmp, path) = self.create_file(&name)?;
             let mut writer = TableWriter::new(out, table, &self.options)?;
-            writer.set_threads(self.threads);
+            let helpers = self.threads.max(1) - 1;
+            let pool = self
+                .pool
+                .get_or_insert_with(|| Arc::new(Pool::new(helpers)));
+            writer.set_pool(Arc::clone(pool));
             self.files[table.index()] = Some(TableFile { writer, tmp, path });
         }
         Ok(())
