@@ -21,7 +21,8 @@ const TABLE_QUEUE_DEPTH: usize = 2;
 pub struct ConvertOptions {
     /// How the inputs are read: decoding options, threads, block size. With two threads or
     /// more, each table's file is also encoded on a thread of its own, which encodes its
-    /// columns on as many threads as decode (the files are the same for any number).
+    /// columns with helper threads the files share (as many threads as decode in all; the
+    /// files are the same for any number).
     pub read: ReadOptions,
     /// Output format and Parquet settings.
     pub write: WriteOptions,
@@ -136,9 +137,10 @@ where
             Output::Rejects(rejects) => sink.write_rejects(&rejects),
         })
     } else {
-        // Each table is encoded on a thread of its own, which hands its columns to as many
-        // threads as decode, so that encoding is not one thread that the decoders wait for;
-        // every file still gets its batches in input order.
+        // Each table is encoded on a thread of its own, which shares its columns with helper
+        // threads (as many as decode, less one, for all the tables' files together), so that
+        // encoding is not one thread that the decoders wait for; every file still gets its
+        // batches in input order.
         sink.set_threads(options.read.effective_threads());
         std::thread::scope(|scope| {
             let mut to_tables: Vec<Option<SyncSender<RecordBatch>>> =
