@@ -87,12 +87,12 @@ impl Buf {
 
 /// Block buffers returned by the decoders for the splitter to fill again.
 #[derive(Clone, Default)]
-struct Pool(Arc<Mutex<Vec<Buf>>>);
+struct Buffers(Arc<Mutex<Vec<Buf>>>);
 
-/// Buffers kept in a [`Pool`]; more are freed.
-const POOL_SIZE: usize = 16;
+/// Buffers a [`Buffers`] keeps; more are freed.
+const KEPT_BUFFERS: usize = 16;
 
-impl Pool {
+impl Buffers {
     fn take(&self) -> Buf {
         let mut buf = self
             .0
@@ -107,7 +107,7 @@ impl Pool {
 
     fn give(&self, buf: Buf) {
         if let Ok(mut p) = self.0.lock() {
-            if p.len() < POOL_SIZE {
+            if p.len() < KEPT_BUFFERS {
                 p.push(buf);
             }
         }
@@ -209,7 +209,7 @@ where
     if threads < 2 {
         return stream_all(inputs, options, progress, output);
     }
-    let pool = Pool::default();
+    let buffers = Buffers::default();
     std::thread::scope(|scope| {
         // Work goes round-robin to the decoding threads, one channel each; their output is
         // taken round-robin too, which is input order.
@@ -220,13 +220,13 @@ where
             let (work_tx, work_rx) = sync_channel::<Work>(0);
             let (out_tx, out_rx) = sync_channel::<Vec<Output>>(QUEUE_DEPTH);
             let decoder_options = options.decoder.clone();
-            let pool = pool.clone();
+            let buffers = buffers.clone();
             let spawn = std::thread::Builder::new().name(format!("netskope-decode-{i}"));
             workers.push(spawn.spawn_scoped(scope, move || {
                 let mut decoder = Decoder::new(decoder_options);
                 for work in work_rx {
                     // A closed channel means the output side stopped: its error is reported.
-                    if out_tx.send(work.run(&mut decoder, &pool)).is_err() {
+                    if out_tx.send(work.run(&mut decoder, &buffers)).is_err() {
                         break;
                     }
                 }
@@ -246,7 +246,7 @@ where
             Ok(())
         })?;
         let mut next = 0usize;
-        let split = split_all(inputs, options, &pool, progress, &mut |work| {
+        let split = split_all(inputs, options, &buffers, progress, &mut |work| {
             let worker = &to_workers[next % to_workers.len()];
             next += 1;
             worker
@@ -275,7 +275,7 @@ where
 fn split_all<'a, I>(
     inputs: I,
     options: &ReadOptions,
-    pool: &Pool,
+    buffers: &Buffers,
     progress: &mut dyn FnMut(u64) -> Result<()>,
     send: &mut dyn FnMut(Work) -> Result<()>,
 ) -> Result<Stats>
@@ -287,7 +287,7 @@ where
     let mut splitter = Splitter::new(
         options.decoder.clone(),
         options.effective_block_bytes(),
-        pool.clone(),
+        buffers.clone(),
         send,
     );
     for input in inputs {
@@ -442,14 +442,14 @@ enum Work {
 impl Work {
     /// The output of this piece of work, decoding a block with `decoder` (the decoder must
     /// be at a line boundary, as after a previous block). The block's buffer goes back to
-    /// `pool`.
-    fn run(self, decoder: &mut Decoder, pool: &Pool) -> Vec<Output> {
+    /// `buffers`.
+    fn run(self, decoder: &mut Decoder, buffers: &Buffers) -> Vec<Output> {
         match self {
             Work::Decode(block) => {
                 decoder.resume_source(&block.source, block.line, block.offset, block.started);
                 decoder.push(block.bytes.bytes());
                 decoder.finish();
-                pool.give(block.bytes);
+                buffers.give(block.bytes);
                 drain(decoder)
             }
             Work::Decoded(out) => out,
@@ -474,7 +474,7 @@ pub(crate) fn drain(decoder: &mut Decoder) -> Vec<Output> {
 struct Splitter<'a> {
     fallback: Decoder,
     block_size: usize,
-    pool: Pool,
+    buffers: Buffers,
     send: &'a mut dyn FnMut(Work) -> Result<()>,
 }
 
@@ -488,17 +488,17 @@ struct Cursor {
 
 impl<'a> Splitter<'a> {
     /// A splitter cutting blocks of about `block_size` bytes and handing them to `send`, in
-    /// input order, with buffers from `pool`.
+    /// input order, with block buffers from `buffers`.
     fn new(
         options: DecoderOptions,
         block_size: usize,
-        pool: Pool,
+        buffers: Buffers,
         send: &'a mut dyn FnMut(Work) -> Result<()>,
     ) -> Self {
         Splitter {
             fallback: Decoder::new(options),
             block_size: block_size.max(1),
-            pool,
+            buffers,
             send,
         }
     }
@@ -523,7 +523,7 @@ impl<'a> Splitter<'a> {
             offset: 0,
             started: false,
         };
-        let mut buf = self.pool.take();
+        let mut buf = self.buffers.take();
         // Bytes of `buf` known to hold no newline (from the start), and the size `buf` is
         // filled to before cutting.
         let (mut searched, mut want) = (0usize, self.block_size);
@@ -578,7 +578,7 @@ impl<'a> Splitter<'a> {
                 }
             };
             (searched, want) = (0, self.block_size);
-            let mut rest = self.pool.take();
+            let mut rest = self.buffers.take();
             rest.extend_from_slice(&buf.bytes()[cut..]);
             let carried = count_newlines(rest.bytes());
             let lines = newlines - carried;
@@ -648,7 +648,7 @@ impl<'a> Splitter<'a> {
             let bytes = chunk.bytes();
             if let Some(nl) = memchr::memchr(b'\n', bytes) {
                 self.fallback.push(&bytes[..=nl]);
-                let mut rest = self.pool.take();
+                let mut rest = self.buffers.take();
                 rest.extend_from_slice(&bytes[nl + 1..]);
                 break Some(rest);
             }
@@ -791,16 +791,16 @@ mod tests {
         block: usize,
         step: usize,
     ) -> (Vec<Output>, Stats, usize) {
-        let pool = Pool::default();
+        let buffers = Buffers::default();
         let mut worker = Decoder::new(options.clone());
         let mut outputs = Vec::new();
         let mut blocks = 0;
         let mut send = |work: Work| {
             blocks += usize::from(matches!(work, Work::Decode(_)));
-            outputs.extend(work.run(&mut worker, &pool));
+            outputs.extend(work.run(&mut worker, &buffers));
             Ok(())
         };
-        let mut splitter = Splitter::new(options.clone(), block, pool.clone(), &mut send);
+        let mut splitter = Splitter::new(options.clone(), block, buffers.clone(), &mut send);
         for (name, bytes) in sources {
             let mut reader = Trickle { data: bytes, step };
             splitter.source(name, &mut reader, &mut || Ok(())).unwrap();
