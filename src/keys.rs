@@ -3,7 +3,7 @@
 //!
 //! A key is condensed into [`KeyWords`] (its length and its first and last 8 bytes, read as two
 //! machine words), which decide equality for keys of up to 16 bytes and nearly always for longer
-//! ones. [`KeyIndex`] is an open-addressing table over those words, built once for the schema.
+//! ones. [`KeyIndex`] is a perfect hash table over those words, built once for the schema.
 
 /// A key condensed for comparison: its length and its first and last 8 bytes (zero-padded
 /// when shorter). Two keys of at most 16 bytes are equal exactly when their words are.
@@ -40,17 +40,14 @@ impl KeyWords {
         KeyWords { len, head, tail }
     }
 
-    /// A slot index of `bits` bits: the high bits of a multiplicative (Fibonacci) hash, which
-    /// depend on every input bit (the low bits of a product only on the low input bits).
+    /// A hash of the words: a multiplicative (Fibonacci) hash, whose high bits depend on every
+    /// input bit.
     #[inline(always)]
-    fn slot(&self, bits: u32) -> usize {
-        let h = (self.head ^ self.tail.rotate_left(29) ^ (self.len as u64).rotate_right(8))
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (h >> (64 - bits)) as usize
+    fn hash(&self) -> u64 {
+        (self.head ^ self.tail.rotate_left(29) ^ (self.len as u64).rotate_right(8))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
     }
 }
-
-const EMPTY: u16 = u16::MAX;
 
 /// Whether two keys of the same length (over 16 bytes) whose first and last 8 bytes are equal
 /// have equal middles (`[8, len - 8)`), 8 bytes at a time; the last word read may overlap
@@ -72,56 +69,101 @@ fn middle_eq(a: &[u8], b: &[u8]) -> bool {
     at == end || word(a, end - 8) == word(b, end - 8)
 }
 
-/// Maps field names to their ids (`0..names.len()`).
+/// One slot of [`KeyIndex`]: a name's words and its id, so that a lookup reads one cache line.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    head: u64,
+    tail: u64,
+    /// The name's length; `u32::MAX` in an empty slot, which no key matches.
+    len: u32,
+    id: u32,
+}
+
+const EMPTY_SLOT: Slot = Slot {
+    head: 0,
+    tail: 0,
+    len: u32::MAX,
+    id: 0,
+};
+
+/// The slot of hash `h` in a table of `1 << bits` slots, once displaced by `d`.
+#[inline(always)]
+fn displaced(h: u64, d: u16, bits: u32) -> usize {
+    let x = h.wrapping_add(u64::from(d).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    (x.rotate_left(32).wrapping_mul(0xD6E8_FEB8_6659_FD93) >> (64 - bits)) as usize
+}
+
+/// Maps field names to their ids (`0..names.len()`) with a perfect hash (hash and displace):
+/// a name's hash picks a bucket, the bucket's displacement (a table of 2 bytes per two names,
+/// which stays in the L1 cache) moves the hash to a slot that no other name holds, and the
+/// slot holds the name's words and id. A lookup reads one slot and never probes further.
 pub(crate) struct KeyIndex {
     names: Vec<&'static [u8]>,
-    /// The words of each name, by id.
-    words: Vec<KeyWords>,
-    /// Open addressing with linear probing: `EMPTY` or an id. At most a quarter full, and 2
-    /// bytes a slot, so that it stays in the L1 cache with `words` (24-byte slots holding the
-    /// words took 48 KiB and ran slower, waiting on loads).
-    slots: Vec<u16>,
-    /// `slots.len()` is `1 << bits`.
-    bits: u32,
+    /// Per bucket: the displacement of its names' slots.
+    disp: Vec<u16>,
+    /// `disp.len()` is `1 << bucket_bits`.
+    bucket_bits: u32,
+    /// At most three quarters full.
+    slots: Vec<Slot>,
+    /// `slots.len()` is `1 << slot_bits`.
+    slot_bits: u32,
 }
 
 impl KeyIndex {
     /// An index of `names`, which must be distinct and fewer than 65,535.
+    ///
+    /// # Panics
+    /// When `names` repeats a name, or (never seen) when no displacement separates a bucket's
+    /// names.
     pub fn new(names: &[&'static str]) -> Self {
-        assert!(names.len() < EMPTY as usize, "too many field names");
-        let size = (names.len() * 4).next_power_of_two().max(16);
+        assert!(names.len() < u16::MAX as usize, "too many field names");
+        let slot_count = (names.len() * 4 / 3 + 1).next_power_of_two().max(16);
+        let bucket_count = (names.len() / 2).next_power_of_two().max(4);
+        let (slot_bits, bucket_bits) = (slot_count.trailing_zeros(), bucket_count.trailing_zeros());
+        let words: Vec<KeyWords> = names.iter().map(|n| KeyWords::of(n.as_bytes())).collect();
+        let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); bucket_count];
+        for (id, w) in words.iter().enumerate() {
+            buckets[(w.hash() >> (64 - bucket_bits)) as usize].push(id);
+        }
+        // The fullest buckets first, while most slots are free.
+        let mut order: Vec<usize> = (0..bucket_count).collect();
+        order.sort_by_key(|&b| std::cmp::Reverse(buckets[b].len()));
         let mut index = KeyIndex {
             names: names.iter().map(|n| n.as_bytes()).collect(),
-            words: names.iter().map(|n| KeyWords::of(n.as_bytes())).collect(),
-            slots: vec![EMPTY; size],
-            bits: size.trailing_zeros(),
+            disp: vec![0; bucket_count],
+            bucket_bits,
+            slots: vec![EMPTY_SLOT; slot_count],
+            slot_bits,
         };
-        let mask = size - 1;
-        for id in 0..names.len() {
-            let mut i = index.words[id].slot(index.bits);
-            while index.slots[i] != EMPTY {
-                i = (i + 1) & mask;
+        let mut taken = Vec::new();
+        for b in order {
+            let ids = &buckets[b];
+            if ids.is_empty() {
+                continue;
             }
-            index.slots[i] = id as u16;
+            let d = (0..=u16::MAX)
+                .find(|&d| {
+                    taken.clear();
+                    ids.iter().all(|&id| {
+                        let s = displaced(words[id].hash(), d, slot_bits);
+                        let free = index.slots[s].len == u32::MAX && !taken.contains(&s);
+                        taken.push(s);
+                        free
+                    })
+                })
+                .expect("distinct field names, and a displacement that separates them");
+            index.disp[b] = d;
+            for &id in ids {
+                let w = &words[id];
+                index.slots[displaced(w.hash(), d, slot_bits)] = Slot {
+                    head: w.head,
+                    tail: w.tail,
+                    len: w.len as u32,
+                    id: id as u32,
+                };
+            }
         }
         index
-    }
-
-    /// The longest run of probes any name needs (1 when no two names share a slot).
-    #[cfg(test)]
-    fn longest_probe(&self) -> usize {
-        (0..self.names.len())
-            .map(|id| {
-                let mut i = self.words[id].slot(self.bits);
-                let mut probes = 1;
-                while self.slots[i] as usize != id {
-                    i = (i + 1) & (self.slots.len() - 1);
-                    probes += 1;
-                }
-                probes
-            })
-            .max()
-            .unwrap_or(0)
     }
 
     /// The index as plain slices, for hot loops: a copy in registers that writes elsewhere
@@ -130,9 +172,10 @@ impl KeyIndex {
     pub fn view(&self) -> KeyView<'_> {
         KeyView {
             names: &self.names,
-            words: &self.words,
+            disp: &self.disp,
+            bucket_bits: self.bucket_bits,
             slots: &self.slots,
-            bits: self.bits,
+            slot_bits: self.slot_bits,
         }
     }
 
@@ -141,48 +184,29 @@ impl KeyIndex {
     pub fn get(&self, key: &[u8], words: &KeyWords) -> Option<u16> {
         self.view().get(key, words)
     }
-
-    /// Whether `key` (with words `words`) is the name of field `id`.
-    #[cfg(test)]
-    fn is(&self, id: u16, key: &[u8], words: &KeyWords) -> bool {
-        self.view().is(id, key, words)
-    }
 }
 
 /// A [`KeyIndex`] borrowed (see [`KeyIndex::view`]).
 #[derive(Clone, Copy)]
 pub(crate) struct KeyView<'a> {
     names: &'a [&'static [u8]],
-    words: &'a [KeyWords],
-    slots: &'a [u16],
-    bits: u32,
+    disp: &'a [u16],
+    bucket_bits: u32,
+    slots: &'a [Slot],
+    slot_bits: u32,
 }
 
 impl KeyView<'_> {
-    /// The id of `key`, whose words are `words`.
+    /// The id of `key`, whose words are `words`: the name's middle is compared only for keys
+    /// over 16 bytes whose words match.
     #[inline(always)]
     pub fn get(&self, key: &[u8], words: &KeyWords) -> Option<u16> {
-        let mask = self.slots.len() - 1;
-        let mut i = words.slot(self.bits);
-        loop {
-            let id = self.slots[i & mask];
-            if id == EMPTY {
-                return None;
-            }
-            if self.is(id, key, words) {
-                return Some(id);
-            }
-            i += 1;
-        }
-    }
-
-    /// Whether `key` (with words `words`) is the name of field `id`: the name's middle is
-    /// compared only for keys over 16 bytes whose words match.
-    #[inline(always)]
-    pub fn is(&self, id: u16, key: &[u8], words: &KeyWords) -> bool {
-        self.words.get(id as usize).is_some_and(|w| {
-            w == words && (words.len <= 16 || middle_eq(key, self.names[id as usize]))
-        })
+        let h = words.hash();
+        let d = self.disp[(h >> (64 - self.bucket_bits)) as usize];
+        let s = self.slots[displaced(h, d, self.slot_bits)];
+        let found = s.head == words.head && s.tail == words.tail && s.len as usize == words.len;
+        (found && (words.len <= 16 || middle_eq(key, self.names[s.id as usize])))
+            .then_some(s.id as u16)
     }
 }
 
@@ -230,7 +254,6 @@ mod tests {
         for (id, n) in names.iter().enumerate() {
             let w = KeyWords::of(n.as_bytes());
             assert_eq!(index.get(n.as_bytes(), &w), Some(id as u16), "{n}");
-            assert!(index.is(id as u16, n.as_bytes(), &w));
         }
         // Same length, same first and last 8 bytes, different middle.
         for miss in [
@@ -244,8 +267,6 @@ mod tests {
         ] {
             assert_eq!(index.get(miss, &KeyWords::of(miss)), None, "{miss:?}");
         }
-        let w = KeyWords::of(b"a_much_longer_kex_name");
-        assert!(!index.is(10, b"a_much_longer_kex_name", &w));
     }
 
     #[test]
@@ -266,12 +287,41 @@ mod tests {
     }
 
     #[test]
-    fn the_schema_field_names_spread_over_the_slots() {
+    fn the_schema_field_names_each_have_a_slot() {
         let reg = crate::schema::registry();
         let index = KeyIndex::new(&reg.field_names);
-        assert!(reg.field_names.len() > 500, "{}", reg.field_names.len());
-        // At most a quarter full: with a hash that spreads, no name is far from its slot.
-        let longest = index.longest_probe();
-        assert!(longest <= 6, "longest probe run {longest}");
+        let n = reg.field_names.len();
+        assert!(n > 500, "{n}");
+        // Every name sits in its own slot (the lookups above find each one), the table is at
+        // most three quarters full, and the displacements stay in the L1 cache.
+        let full = index.slots.iter().filter(|s| s.len != u32::MAX).count();
+        assert_eq!(full, n);
+        assert!(
+            n * 4 <= index.slots.len() * 3,
+            "{n} names in {}",
+            index.slots.len()
+        );
+        assert!(index.disp.len() * 2 <= 2048, "{}", index.disp.len());
+        for (id, name) in reg.field_names.iter().enumerate() {
+            let w = KeyWords::of(name.as_bytes());
+            assert_eq!(index.get(name.as_bytes(), &w), Some(id as u16), "{name}");
+        }
+    }
+
+    /// Any set of distinct names gets a perfect hash, including sets of one and none.
+    #[test]
+    fn builds_for_any_number_of_names() {
+        let pool: Vec<&'static str> = (0..3000)
+            .map(|i| &*Box::leak(format!("field_{i}_x").into_boxed_str()))
+            .collect();
+        for n in [0, 1, 2, 3, 17, 100, 1000, 3000] {
+            let index = KeyIndex::new(&pool[..n]);
+            for (id, name) in pool[..n].iter().enumerate() {
+                let w = KeyWords::of(name.as_bytes());
+                assert_eq!(index.get(name.as_bytes(), &w), Some(id as u16), "{name}");
+            }
+            let miss = b"field_3001_x";
+            assert_eq!(index.get(miss, &KeyWords::of(miss)), None);
+        }
     }
 }
