@@ -69,7 +69,8 @@ fn middle_eq(a: &[u8], b: &[u8]) -> bool {
     at == end || word(a, end - 8) == word(b, end - 8)
 }
 
-/// One slot of [`KeyIndex`]: a name's words and its id, so that a lookup reads one cache line.
+/// One slot of [`KeyIndex`]: a name's words and its id, so that a lookup reads one slot (24
+/// bytes: one cache line, or two for the quarter of the slots that straddle a line boundary).
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     head: u64,
