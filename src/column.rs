@@ -71,22 +71,25 @@ impl StrColumn {
     }
 
     /// Appends `buf[start..end]`, which must be valid UTF-8, at `row`. Short values are
-    /// copied as one 16-byte word where `buf` has 16 bytes from `start` (no `memcpy` call).
+    /// copied as 32 bytes (two 16-byte words) where `buf` has 32 bytes from `start`, with no
+    /// `memcpy` call and no branch on the length below 32, which most values have (at 16 the
+    /// branch was mispredicted for a tenth of the values).
     #[inline(always)]
     pub fn push_slice(&mut self, row: u32, buf: &[u8], start: usize, end: usize) {
+        const WORD: usize = 32;
         let n = end - start;
-        if n <= 16 && start + 16 <= buf.len() {
-            self.values.reserve(16);
+        if n <= WORD && start + WORD <= buf.len() {
+            self.values.reserve(WORD);
             let len = self.values.len();
-            // SAFETY: `start + 16 <= buf.len()`, so 16 bytes can be read at `start`; `reserve`
-            // made room for 16 bytes after `len`, which are written (the `n` that belong to the
-            // value become part of it, the rest stay spare capacity). The regions cannot
-            // overlap: `values` is owned by the column.
+            // SAFETY: `start + WORD <= buf.len()`, so WORD bytes can be read at `start`;
+            // `reserve` made room for WORD bytes after `len`, which are written (the `n` that
+            // belong to the value become part of it, the rest stay spare capacity). The regions
+            // cannot overlap: `values` is owned by the column.
             unsafe {
                 std::ptr::copy_nonoverlapping(
                     buf.as_ptr().add(start),
                     self.values.as_mut_ptr().add(len),
-                    16,
+                    WORD,
                 );
                 self.values.set_len(len + n);
             }
@@ -117,6 +120,10 @@ impl StrColumn {
             // validity bits, without a branch per row: whether a row has a value is as good
             // as random, and a branch on it (a running maximum over the ends compiles to one)
             // missed half the time.
+            //
+            // A wide table's columns are mostly empty or mostly full, so 64 rows at a time
+            // come first: a run of 64 rows without values repeats the last end, one with 64
+            // values copies their ends.
             Some(valid) => {
                 let mut ends = Vec::with_capacity(self.cells.len() + 1);
                 ends.push(0i32);
@@ -124,8 +131,23 @@ impl StrColumn {
                 debug_assert_eq!(valid.offset(), 0);
                 let bits = valid.inner().values();
                 let mut k = 0usize;
-                offsets.extend((0..rows).map(|r| {
-                    k += usize::from(bits[r / 8] >> (r % 8) & 1);
+                let (whole, rest) = bits.split_at(rows / 64 * 8);
+                for word in whole.chunks_exact(8) {
+                    let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+                    match word {
+                        0 => offsets.resize(offsets.len() + 64, ends[k]),
+                        u64::MAX => {
+                            offsets.extend_from_slice(&ends[k + 1..k + 65]);
+                            k += 64;
+                        }
+                        _ => offsets.extend((0..64).map(|bit| {
+                            k += (word >> bit & 1) as usize;
+                            ends[k]
+                        })),
+                    }
+                }
+                offsets.extend((0..rows % 64).map(|r| {
+                    k += usize::from(rest[r / 8] >> (r % 8) & 1);
                     ends[k]
                 }));
             }
@@ -225,6 +247,16 @@ mod tests {
             (0..70).map(|i| (i % 17 == 5).then_some(i)).collect(),
             (0..9).map(|i| (i != 8).then_some(i)).collect(),
             (0..9).map(|i| (i != 0).then_some(i)).collect(),
+            // Runs of 64 rows that are empty, full or mixed, and a partial run after them.
+            (0..300)
+                .map(|i| match i / 64 {
+                    0 | 3 => (i % 5 == 1).then_some(i),
+                    1 => None,
+                    _ => Some(i),
+                })
+                .collect(),
+            (0..128).map(|i| (i < 64).then_some(i)).collect(),
+            (0..129).map(|i| (i >= 64).then_some(i)).collect(),
         ]
     }
 
@@ -238,6 +270,8 @@ mod tests {
             "short",
             "exactly sixteen!",
             "a value longer than sixteen bytes",
+            "a value of exactly 32 bytes: ok!",
+            "a value longer than thirty-two bytes, copied by extend",
         ];
         let mut text = StrColumn::default();
         let mut ints = FixedColumn::<i64>::default();

@@ -1,8 +1,8 @@
 //! Field ids of a record's keys, found while the record is scanned.
 //!
 //! Each key is looked up in the schema's [`KeyIndex`](crate::keys::KeyIndex), compared by its
-//! length and first and last 8 bytes ([`KeyWords`]), read while its bytes are still in
-//! registers from scanning.
+//! length, first 16 and last 8 bytes ([`KeyWords`]), read while its bytes are still in
+//! registers from scanning, and before its value is scanned (see `json::scan_object_with`).
 //!
 //! Earlier versions first tried the field that followed the previous key last time (right for
 //! nearly every key of an export whose records share one key order). Dropping that guess was

@@ -1,18 +1,43 @@
 //! Field-name lookup: the global field id of a JSON key, without hashing or `memcmp` calls for
 //! the common case.
 //!
-//! A key is condensed into [`KeyWords`] (its length and its first and last 8 bytes, read as two
-//! machine words), which decide equality for keys of up to 16 bytes and nearly always for longer
-//! ones. [`KeyIndex`] is a perfect hash table over those words, built once for the schema.
+//! A key is condensed into [`KeyWords`] (its length and its first, second and last 8 bytes,
+//! read as three machine words), which decide equality for keys of up to 24 bytes (nearly all
+//! field names) and nearly always for longer ones. [`KeyIndex`] is a perfect hash table over
+//! those words, built once for the schema.
 
-/// A key condensed for comparison: its length and its first and last 8 bytes (zero-padded
-/// when shorter). Two keys of at most 16 bytes are equal exactly when their words are.
+/// A key condensed for comparison: its length, its first 16 bytes as two words (zero-padded
+/// after the key when shorter), and its last 8 bytes (zero-padded before the key when
+/// shorter). Two keys of at most 24 bytes are equal exactly when their words are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct KeyWords {
     len: usize,
     head: u64,
+    mid: u64,
     tail: u64,
 }
+
+/// `PREFIX_MASKS[n]` keeps the first `n` bytes of a little-endian 16-byte word.
+static PREFIX_MASKS: [u128; 17] = {
+    let mut masks = [u128::MAX; 17];
+    let mut n = 0;
+    while n < 16 {
+        masks[n] = (1u128 << (8 * n)) - 1;
+        n += 1;
+    }
+    masks
+};
+
+/// `SUFFIX_MASKS[n]` keeps the last `n` bytes of a little-endian 8-byte word.
+static SUFFIX_MASKS: [u64; 9] = {
+    let mut masks = [0; 9];
+    let mut n = 1;
+    while n <= 8 {
+        masks[n] = u64::MAX << (8 * (8 - n));
+        n += 1;
+    }
+    masks
+};
 
 impl KeyWords {
     /// The words of `key`.
@@ -22,22 +47,39 @@ impl KeyWords {
     }
 
     /// The words of `buf[start..end]`, reading whole words from `buf` where it extends far
-    /// enough (a key in a line is followed by at least its closing quote and `:`).
+    /// enough (a key in a line is followed by at least its closing quote, `:` and a value).
     #[inline(always)]
     pub fn within(buf: &[u8], start: usize, end: usize) -> Self {
         let len = end - start;
         let word = |at: usize| u64::from_le_bytes(buf[at..at + 8].try_into().expect("8 bytes"));
-        let (head, tail) = if len >= 8 {
-            (word(start), word(end - 8))
-        } else if start + 8 <= buf.len() {
-            // Mask off the bytes after the key (little-endian: the high bytes).
-            (word(start) & ((1u64 << (8 * len)) - 1), 0)
-        } else {
-            let mut b = [0u8; 8];
-            b[..len].copy_from_slice(&buf[start..end]);
-            (u64::from_le_bytes(b), 0)
-        };
-        KeyWords { len, head, tail }
+        if start + 16 <= buf.len() && end >= 8 {
+            // Without a branch on the length (keys of under and over 8 or 16 bytes alternate
+            // at random, so such a branch is mispredicted often): the first 16 bytes are
+            // masked to the key's (little-endian: the low ones), and the 8 bytes that end where
+            // the key does to the key's (the high ones), by masks from tables: the compiler
+            // turns a mask computed from a comparison into a branch that skips the load.
+            let first = u128::from_le_bytes(buf[start..start + 16].try_into().expect("16 bytes"))
+                & PREFIX_MASKS[len.min(16)];
+            return KeyWords {
+                len,
+                head: first as u64,
+                mid: (first >> 64) as u64,
+                tail: word(end - 8) & SUFFIX_MASKS[len.min(8)],
+            };
+        }
+        let mut padded = [0u8; 24];
+        let first = len.min(24);
+        padded[..first].copy_from_slice(&buf[start..start + first]);
+        let at = |i: usize| u64::from_le_bytes(padded[i..i + 8].try_into().expect("8 bytes"));
+        let mut last = [0u8; 8];
+        let n = len.min(8);
+        last[8 - n..].copy_from_slice(&buf[end - n..end]);
+        KeyWords {
+            len,
+            head: at(0),
+            mid: at(8),
+            tail: u64::from_le_bytes(last),
+        }
     }
 
     /// A hash of the words: a multiplicative (Fibonacci) hash, whose high bits depend on every
@@ -49,17 +91,17 @@ impl KeyWords {
     }
 }
 
-/// Whether two keys of the same length (over 16 bytes) whose first and last 8 bytes are equal
-/// have equal middles (`[8, len - 8)`), 8 bytes at a time; the last word read may overlap
-/// bytes already known to be equal.
+/// Whether two keys of the same length (over 24 bytes) whose words are equal have equal
+/// middles (`[16, len - 8)`), 8 bytes at a time; the last word read may overlap bytes already
+/// known to be equal.
 #[inline]
 fn middle_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() || a.len() <= 16 {
+    if a.len() != b.len() || a.len() <= 24 {
         return a == b;
     }
     let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
     let end = a.len() - 8;
-    let mut at = 8;
+    let mut at = 16;
     while at + 8 <= end {
         if word(a, at) != word(b, at) {
             return false;
@@ -69,11 +111,13 @@ fn middle_eq(a: &[u8], b: &[u8]) -> bool {
     at == end || word(a, end - 8) == word(b, end - 8)
 }
 
-/// One slot of [`KeyIndex`]: a name's words and its id, so that a lookup reads one slot (24
-/// bytes: one cache line, or two for the quarter of the slots that straddle a line boundary).
+/// One slot of [`KeyIndex`]: a name's words and its id, so that a lookup reads one slot of 32
+/// bytes, aligned so that it never straddles two cache lines.
 #[derive(Debug, Clone, Copy)]
+#[repr(align(32))]
 struct Slot {
     head: u64,
+    mid: u64,
     tail: u64,
     /// The name's length; `u32::MAX` in an empty slot, which no key matches.
     len: u32,
@@ -82,6 +126,7 @@ struct Slot {
 
 const EMPTY_SLOT: Slot = Slot {
     head: 0,
+    mid: 0,
     tail: 0,
     len: u32::MAX,
     id: 0,
@@ -158,6 +203,7 @@ impl KeyIndex {
                 let w = &words[id];
                 index.slots[displaced(w.hash(), d, slot_bits)] = Slot {
                     head: w.head,
+                    mid: w.mid,
                     tail: w.tail,
                     len: w.len as u32,
                     id: id as u32,
@@ -199,14 +245,18 @@ pub(crate) struct KeyView<'a> {
 
 impl KeyView<'_> {
     /// The id of `key`, whose words are `words`: the name's middle is compared only for keys
-    /// over 16 bytes whose words match.
+    /// over 24 bytes whose words match.
     #[inline(always)]
     pub fn get(&self, key: &[u8], words: &KeyWords) -> Option<u16> {
         let h = words.hash();
         let d = self.disp[(h >> (64 - self.bucket_bits)) as usize];
         let s = self.slots[displaced(h, d, self.slot_bits)];
-        let found = s.head == words.head && s.tail == words.tail && s.len as usize == words.len;
-        (found && (words.len <= 16 || middle_eq(key, self.names[s.id as usize])))
+        // One branch for the words (`&` rather than `&&`: all are loaded anyway).
+        let found = (s.head == words.head)
+            & (s.mid == words.mid)
+            & (s.tail == words.tail)
+            & (s.len as usize == words.len);
+        (found && (words.len <= 24 || middle_eq(key, self.names[s.id as usize])))
             .then_some(s.id as u16)
     }
 }
@@ -234,6 +284,41 @@ mod tests {
         }
     }
 
+    /// Every key length at every position, with bytes after the key or none: the words are
+    /// the key's first bytes (zero-padded) and, from 8 bytes on, its last 8 bytes.
+    #[test]
+    fn words_of_every_length_at_every_position() {
+        let text: Vec<u8> = (0..60u8).map(|i| b'a' + i % 26).collect();
+        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap());
+        for start in 0..=12 {
+            for len in 0..=30 {
+                let key = &text[start..start + len];
+                let mut head = [0u8; 8];
+                head[..len.min(8)].copy_from_slice(&key[..len.min(8)]);
+                let want = KeyWords {
+                    len,
+                    head: word(&head),
+                    mid: if len > 8 {
+                        let mut mid = [0u8; 8];
+                        mid[..len.min(16) - 8].copy_from_slice(&key[8..len.min(16)]);
+                        word(&mid)
+                    } else {
+                        0
+                    },
+                    tail: {
+                        let mut last = [0u8; 8];
+                        last[8 - len.min(8)..].copy_from_slice(&key[len - len.min(8)..]);
+                        word(&last)
+                    },
+                };
+                for end_of_buffer in [start + len, start + len + 3, text.len()] {
+                    let got = KeyWords::within(&text[..end_of_buffer], start, start + len);
+                    assert_eq!(got, want, "start {start}, len {len}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn finds_every_name_and_nothing_else() {
         let names: Vec<&'static str> = vec![
@@ -250,19 +335,25 @@ mod tests {
             "a_much_longer_key_name",
             "a_much_LONGER_key_name",
             "a_much_longer_key_nam",
+            "a_name_of_thirty_two_bytes_xyzw",
+            "a_name_of_thirty_two_bytes_xyzwv",
         ];
         let index = KeyIndex::new(&names);
         for (id, n) in names.iter().enumerate() {
             let w = KeyWords::of(n.as_bytes());
             assert_eq!(index.get(n.as_bytes(), &w), Some(id as u16), "{n}");
         }
-        // Same length, same first and last 8 bytes, different middle.
+        // Same length, and the same first 16 or last 8 bytes, or both, but another key.
         for miss in [
             &b"c"[..],
             b"User",
             b"userkez",
             b"a_much_longer_kex_name",
             b"a_much_longer_key_names",
+            b"a_much_longer_kex_nam",
+            b"a_much_lonGer_key_name",
+            b"a_name_of_thirty_tWo_bytes_xyzw",
+            b"a_name_of_thirty_two_Bytes_xyzwv",
             b"\0",
             b"a\0",
         ] {
@@ -273,12 +364,12 @@ mod tests {
     #[test]
     fn middles_compare_equal_exactly_when_the_keys_do() {
         let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
-        for len in 17..=40 {
+        for len in 25..=40 {
             let a = &base[..len];
             assert!(middle_eq(a, a), "{len}");
-            // A difference anywhere in the middle is found (the head and tail are compared
-            // through the words before).
-            for i in 8..len - 8 {
+            // A difference anywhere in the middle is found (the first 16 and last 8 bytes are
+            // compared through the words before).
+            for i in 16..len - 8 {
                 let mut b = a.to_vec();
                 b[i] ^= 0x20;
                 assert!(!middle_eq(a, &b), "{len} {i}");
