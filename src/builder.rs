@@ -230,13 +230,26 @@ fn embedded_json(s: &str, limits: &Limits) -> Option<Span> {
     json::scan_value(s.as_bytes(), limits)
 }
 
+/// Where a field's values go in one table.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    /// The column's index, or [`NO_COLUMN`].
+    column: u16,
+    /// Whether the column is a plain string column ([`ColumnKind::String`]).
+    text: bool,
+}
+
+/// [`Target::column`] of a field that has no column in the table.
+const NO_COLUMN: u16 = u16::MAX;
+
 /// Column values for one table, a batch at a time.
 pub(crate) struct TableBuilder {
     columns: Vec<ColumnBuilder>,
     /// The table's schema: the columns' types, in order, then `_extra`.
     schema: SchemaRef,
-    /// For each global field id: the column it fills in this table.
-    column_of_global: &'static [Option<u16>],
+    /// For each global field id: the column it fills in this table ([`NO_COLUMN`] for none),
+    /// and whether that column is a [`ColumnBuilder::Str`].
+    targets: Vec<Target>,
     /// The column of `src_time` (`usize::MAX` when the table has none) and of the
     /// `_src_time_local` parsed from it.
     src_time: usize,
@@ -270,7 +283,20 @@ impl TableBuilder {
         TableBuilder {
             columns: kept.iter().map(|c| ColumnBuilder::new(c.kind)).collect(),
             schema: def.schema.clone(),
-            column_of_global: &def.column_of_global,
+            targets: def
+                .column_of_global
+                .iter()
+                .map(|c| match c {
+                    Some(c) => Target {
+                        column: *c,
+                        text: kept[*c as usize].kind == ColumnKind::String,
+                    },
+                    None => Target {
+                        column: NO_COLUMN,
+                        text: false,
+                    },
+                })
+                .collect(),
             src_time,
             src_time_local,
             extra: StrColumn::default(),
@@ -315,14 +341,25 @@ impl TableBuilder {
                 continue;
             }
             // Entries without a field are flagged `keep` by the decoder.
-            let Some(c) = self.column_of_global[e.field as usize] else {
+            let target = self.targets[e.field as usize];
+            if target.column == NO_COLUMN {
                 e.keep = true;
                 extra += 1;
                 continue;
-            };
-            let c = c as usize;
+            }
+            let c = target.column as usize;
             if c == self.src_time {
                 src_time = Some(e.value);
+            }
+            // The common case first, decided from the target and the value alone, so that
+            // the branch does not wait for the column's builder to be read (often a cache
+            // miss): a string without escapes into a string column.
+            if target.text && e.value.kind == Kind::String && !e.value.escaped {
+                if let ColumnBuilder::Str(column) = &mut self.columns[c] {
+                    let v = &e.value;
+                    column.push_slice(row, line, v.start as usize, v.end as usize);
+                    continue;
+                }
             }
             if !append_value(&mut self.columns[c], &e.value, row, &mut cx) {
                 e.keep = true;
