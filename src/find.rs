@@ -47,103 +47,74 @@ pub(crate) fn byte_marks(word: u64, b: u8) -> u64 {
     x.wrapping_sub(LO) & !x & (LO * 0x80)
 }
 
-/// A bit per byte of `bytes` that is `"` or `\` (bit `i` for byte `i`).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn mask_16(bytes: &[u8; 16]) -> u32 {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
-    // SAFETY: SSE2 is part of x86_64, and the load reads the 16 bytes of `bytes`.
-    let m = unsafe {
-        let v = _mm_loadu_si128(bytes.as_ptr() as *const __m128i);
-        _mm_movemask_epi8(_mm_or_si128(
-            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)),
-            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)),
-        ))
-    };
-    m as u32
-}
-
-/// A bit per byte of `bytes` that is `"` or `\` (bit `i` for byte `i`).
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[inline(always)]
-fn mask_16(bytes: &[u8; 16]) -> u32 {
-    use core::arch::wasm32::{i8x16_bitmask, i8x16_eq, i8x16_splat, v128, v128_load, v128_or};
-    // SAFETY: the load reads the 16 bytes of `bytes` (unaligned loads are allowed).
-    let v = unsafe { v128_load(bytes.as_ptr() as *const v128) };
-    u32::from(i8x16_bitmask(v128_or(
-        i8x16_eq(v, i8x16_splat(b'"' as i8)),
-        i8x16_eq(v, i8x16_splat(b'\\' as i8)),
-    )))
-}
-
-/// The first `"` or `\` among 16 bytes.
 #[cfg(any(
     target_arch = "x86_64",
     all(target_arch = "wasm32", target_feature = "simd128")
 ))]
-#[inline(always)]
-fn first_in_16(bytes: &[u8; 16]) -> Option<usize> {
-    let m = mask_16(bytes);
-    (m != 0).then(|| m.trailing_zeros() as usize)
-}
-
-/// The first `"` or `\` among 32 bytes: both halves are tested before a branch.
-#[cfg(any(
-    target_arch = "x86_64",
-    all(target_arch = "wasm32", target_feature = "simd128")
-))]
-#[inline(always)]
-fn first_in_32(bytes: &[u8; 32]) -> Option<usize> {
-    let (lo, hi) = bytes.split_at(16);
-    let lo: &[u8; 16] = lo.try_into().expect("16 bytes");
-    let hi: &[u8; 16] = hi.try_into().expect("16 bytes");
-    let m = mask_16(lo) | mask_16(hi) << 16;
-    (m != 0).then(|| m.trailing_zeros() as usize)
-}
-
-/// The first `"` or `\` among 16 bytes.
+use vector::{first_in_16, first_in_32};
 #[cfg(not(any(
     target_arch = "x86_64",
     all(target_arch = "wasm32", target_feature = "simd128")
 )))]
-#[inline(always)]
-fn first_in_16(bytes: &[u8; 16]) -> Option<usize> {
-    first_in_16_words(bytes)
-}
+use words::{first_in_16, first_in_32};
 
-/// The first `"` or `\` among 32 bytes.
-#[cfg(not(any(
+/// The searches with SSE2 (x86_64) or SIMD128 (wasm32 builds with it).
+#[cfg(any(
     target_arch = "x86_64",
     all(target_arch = "wasm32", target_feature = "simd128")
-)))]
-#[inline(always)]
-fn first_in_32(bytes: &[u8; 32]) -> Option<usize> {
-    first_in_32_words(bytes)
-}
-
-/// [`first_in_16`] with two 64-bit words and no vector instructions.
-#[cfg(any(
-    test,
-    not(any(
-        target_arch = "x86_64",
-        all(target_arch = "wasm32", target_feature = "simd128")
-    ))
 ))]
-#[inline(always)]
-fn first_in_16_words(bytes: &[u8; 16]) -> Option<usize> {
-    for half in [0, 8] {
-        let w = u64::from_le_bytes(bytes[half..half + 8].try_into().expect("8 bytes"));
-        let m = byte_marks(w, b'"') | byte_marks(w, b'\\');
-        if m != 0 {
-            return Some(half + (m.trailing_zeros() / 8) as usize);
-        }
+mod vector {
+    /// A bit per byte of `bytes` that is `"` or `\` (bit `i` for byte `i`).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn mask_16(bytes: &[u8; 16]) -> u32 {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+            _mm_set1_epi8,
+        };
+        // SAFETY: SSE2 is part of x86_64, and the load reads the 16 bytes of `bytes`.
+        let m = unsafe {
+            let v = _mm_loadu_si128(bytes.as_ptr() as *const __m128i);
+            _mm_movemask_epi8(_mm_or_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)),
+            ))
+        };
+        m as u32
     }
-    None
+
+    /// A bit per byte of `bytes` that is `"` or `\` (bit `i` for byte `i`).
+    #[cfg(target_arch = "wasm32")]
+    #[inline(always)]
+    fn mask_16(bytes: &[u8; 16]) -> u32 {
+        use core::arch::wasm32::{i8x16_bitmask, i8x16_eq, i8x16_splat, v128, v128_load, v128_or};
+        // SAFETY: the load reads the 16 bytes of `bytes` (unaligned loads are allowed).
+        let v = unsafe { v128_load(bytes.as_ptr() as *const v128) };
+        u32::from(i8x16_bitmask(v128_or(
+            i8x16_eq(v, i8x16_splat(b'"' as i8)),
+            i8x16_eq(v, i8x16_splat(b'\\' as i8)),
+        )))
+    }
+
+    /// The first `"` or `\` among 16 bytes.
+    #[inline(always)]
+    pub(super) fn first_in_16(bytes: &[u8; 16]) -> Option<usize> {
+        let m = mask_16(bytes);
+        (m != 0).then(|| m.trailing_zeros() as usize)
+    }
+
+    /// The first `"` or `\` among 32 bytes: both halves are tested before a branch.
+    #[inline(always)]
+    pub(super) fn first_in_32(bytes: &[u8; 32]) -> Option<usize> {
+        let (lo, hi) = bytes.split_at(16);
+        let lo: &[u8; 16] = lo.try_into().expect("16 bytes");
+        let hi: &[u8; 16] = hi.try_into().expect("16 bytes");
+        let m = mask_16(lo) | mask_16(hi) << 16;
+        (m != 0).then(|| m.trailing_zeros() as usize)
+    }
 }
 
-/// [`first_in_32`] with four 64-bit words and no vector instructions.
+/// The searches with 64-bit words and no vector instructions (tested on every target).
 #[cfg(any(
     test,
     not(any(
@@ -151,11 +122,29 @@ fn first_in_16_words(bytes: &[u8; 16]) -> Option<usize> {
         all(target_arch = "wasm32", target_feature = "simd128")
     ))
 ))]
-#[inline(always)]
-fn first_in_32_words(bytes: &[u8; 32]) -> Option<usize> {
-    let (lo, hi) = bytes.split_at(16);
-    first_in_16_words(lo.try_into().expect("16 bytes"))
-        .or_else(|| first_in_16_words(hi.try_into().expect("16 bytes")).map(|p| p + 16))
+mod words {
+    use super::byte_marks;
+
+    /// The first `"` or `\` among 16 bytes.
+    #[inline(always)]
+    pub(super) fn first_in_16(bytes: &[u8; 16]) -> Option<usize> {
+        for half in [0, 8] {
+            let w = u64::from_le_bytes(bytes[half..half + 8].try_into().expect("8 bytes"));
+            let m = byte_marks(w, b'"') | byte_marks(w, b'\\');
+            if m != 0 {
+                return Some(half + (m.trailing_zeros() / 8) as usize);
+            }
+        }
+        None
+    }
+
+    /// The first `"` or `\` among 32 bytes.
+    #[inline(always)]
+    pub(super) fn first_in_32(bytes: &[u8; 32]) -> Option<usize> {
+        let (lo, hi) = bytes.split_at(16);
+        first_in_16(lo.try_into().expect("16 bytes"))
+            .or_else(|| first_in_16(hi.try_into().expect("16 bytes")).map(|p| p + 16))
+    }
 }
 
 #[cfg(test)]
@@ -199,13 +188,13 @@ mod tests {
                     let in_16 = want.filter(|&p| p < from + 16).map(|p| p - from);
                     let bytes: &[u8; 16] = buf[from..from + 16].try_into().unwrap();
                     assert_eq!(first_in_16(bytes), in_16, "{buf:?} from {from}");
-                    assert_eq!(first_in_16_words(bytes), in_16, "{buf:?} from {from}");
+                    assert_eq!(words::first_in_16(bytes), in_16, "{buf:?} from {from}");
                 }
                 if from + 32 <= len {
                     let in_32 = want.filter(|&p| p < from + 32).map(|p| p - from);
                     let bytes: &[u8; 32] = buf[from..from + 32].try_into().unwrap();
                     assert_eq!(first_in_32(bytes), in_32, "{buf:?} from {from}");
-                    assert_eq!(first_in_32_words(bytes), in_32, "{buf:?} from {from}");
+                    assert_eq!(words::first_in_32(bytes), in_32, "{buf:?} from {from}");
                 }
             }
         }
