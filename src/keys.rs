@@ -251,11 +251,10 @@ impl KeyView<'_> {
         let h = words.hash();
         let d = self.disp[(h >> (64 - self.bucket_bits)) as usize];
         let s = self.slots[displaced(h, d, self.slot_bits)];
-        // One branch for the words (`&` rather than `&&`: all are loaded anyway).
-        let found = (s.head == words.head)
-            & (s.mid == words.mid)
-            & (s.tail == words.tail)
-            & (s.len as usize == words.len);
+        let found = s.head == words.head
+            && s.mid == words.mid
+            && s.tail == words.tail
+            && s.len as usize == words.len;
         (found && (words.len <= 24 || middle_eq(key, self.names[s.id as usize])))
             .then_some(s.id as u16)
     }
@@ -285,7 +284,8 @@ mod tests {
     }
 
     /// Every key length at every position, with bytes after the key or none: the words are
-    /// the key's first bytes (zero-padded) and, from 8 bytes on, its last 8 bytes.
+    /// the key's first 16 bytes (zero-padded after it) and its last 8 bytes (zero-padded
+    /// before it), wherever the key is read from.
     #[test]
     fn words_of_every_length_at_every_position() {
         let text: Vec<u8> = (0..60u8).map(|i| b'a' + i % 26).collect();
