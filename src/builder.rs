@@ -12,7 +12,7 @@ use crate::coerce::{self, Coerced};
 use crate::column::{FixedColumn, StrColumn};
 use crate::json::{self, Entry, Kind, Span};
 use crate::limits::Limits;
-use crate::schema::{registry, ColumnKind, Table};
+use crate::schema::{registry, ColumnKind, Table, Target, NO_COLUMN};
 
 /// `supporting_data`: `{data_type, data_values[]}` as a struct.
 struct SupportingDataBuilder {
@@ -230,18 +230,6 @@ fn embedded_json(s: &str, limits: &Limits) -> Option<Span> {
     json::scan_value(s.as_bytes(), limits)
 }
 
-/// Where a field's values go in one table.
-#[derive(Debug, Clone, Copy)]
-struct Target {
-    /// The column's index, or [`NO_COLUMN`].
-    column: u16,
-    /// Whether the column is a plain string column ([`ColumnKind::String`]).
-    text: bool,
-}
-
-/// [`Target::column`] of a field that has no column in the table.
-const NO_COLUMN: u16 = u16::MAX;
-
 /// Column values for one table, a batch at a time.
 pub(crate) struct TableBuilder {
     columns: Vec<ColumnBuilder>,
@@ -249,7 +237,7 @@ pub(crate) struct TableBuilder {
     schema: SchemaRef,
     /// For each global field id: the column it fills in this table ([`NO_COLUMN`] for none),
     /// and whether that column is a [`ColumnBuilder::Str`].
-    targets: Vec<Target>,
+    targets: &'static [Target],
     /// The column of `src_time` (`usize::MAX` when the table has none) and of the
     /// `_src_time_local` parsed from it.
     src_time: usize,
@@ -283,20 +271,7 @@ impl TableBuilder {
         TableBuilder {
             columns: kept.iter().map(|c| ColumnBuilder::new(c.kind)).collect(),
             schema: def.schema.clone(),
-            targets: def
-                .column_of_global
-                .iter()
-                .map(|c| match c {
-                    Some(c) => Target {
-                        column: *c,
-                        text: kept[*c as usize].kind == ColumnKind::String,
-                    },
-                    None => Target {
-                        column: NO_COLUMN,
-                        text: false,
-                    },
-                })
-                .collect(),
+            targets: &def.targets,
             src_time,
             src_time_local,
             extra: StrColumn::default(),

@@ -216,11 +216,24 @@ pub const EXTRA_COLUMN: &str = "_extra";
 /// Name of the derived column holding `src_time` parsed as local time.
 pub const SRC_TIME_LOCAL_COLUMN: &str = "_src_time_local";
 
+/// Where a field's values go in one table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target {
+    /// The column's index, or [`NO_COLUMN`].
+    pub column: u16,
+    /// Whether the column is a plain string column ([`ColumnKind::String`]), which the
+    /// decoder's common case (a string without escapes) fills without looking at the column.
+    pub text: bool,
+}
+
+/// [`Target::column`] of a field that has no column in the table.
+pub(crate) const NO_COLUMN: u16 = u16::MAX;
+
 pub(crate) struct TableDef {
     pub columns: Vec<Column>,
     pub schema: SchemaRef,
     /// For each global field id: the column it fills in this table.
-    pub column_of_global: Vec<Option<u16>>,
+    pub targets: Vec<Target>,
 }
 
 pub(crate) struct Registry {
@@ -270,10 +283,17 @@ fn build_registry() -> Registry {
         .iter()
         .zip(per_table)
         .map(|(table, columns)| {
-            let mut column_of_global = vec![None; field_names.len()];
+            let none = Target {
+                column: NO_COLUMN,
+                text: false,
+            };
+            let mut targets = vec![none; field_names.len()];
             for (ci, c) in columns.iter().enumerate() {
                 if !is_derived(c) {
-                    column_of_global[fields[c.name.as_bytes()] as usize] = Some(ci as u16);
+                    targets[fields[c.name.as_bytes()] as usize] = Target {
+                        column: ci as u16,
+                        text: c.kind == ColumnKind::String,
+                    };
                 }
             }
             let arrow_fields: Vec<Field> = columns
@@ -289,7 +309,7 @@ fn build_registry() -> Registry {
             TableDef {
                 schema: Arc::new(Schema::new_with_metadata(arrow_fields, metadata)),
                 columns,
-                column_of_global,
+                targets,
             }
         })
         .collect();
