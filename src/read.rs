@@ -12,8 +12,11 @@ use crate::pipeline::{decode_readers, drain, Output, ReadOptions};
 use crate::reject::Reject;
 use crate::schema::Table;
 
-/// Size of the chunks read from a `Read`.
-pub const CHUNK_SIZE: usize = 1 << 20;
+/// Size of the chunks read from a `Read`: 256 KiB, which stays in a core's L2 cache while the
+/// decoder splits and scans the lines just copied into it. Against 1 MiB, the read's copy fell
+/// from 5.2% to 4.2% of a one-thread decode and the newline search from 2.3% to 0.9% (`perf`,
+/// 256 MiB of application events).
+pub const CHUNK_SIZE: usize = 1 << 18;
 
 /// All tables of one conversion, in memory.
 #[derive(Debug, Clone, Default)]

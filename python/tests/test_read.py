@@ -164,7 +164,7 @@ def test_batch_bytes_closes_batches_by_input_size():
 
 def test_progress_callback_sees_every_byte(tmp_path, v1_bytes):
     path = tmp_path / "p.ndjson"
-    path.write_bytes(v1_bytes * 3000)  # ~4.5 MB: several 1 MiB chunks
+    path.write_bytes(v1_bytes * 3000)  # ~4.5 MB: several 256 KiB chunks
     seen: list[int] = []
     na.read_ndjson(path, progress=seen.append)
     assert len(seen) >= 5
