@@ -13,6 +13,7 @@
 //! hits saves a multiply, a load and a few compares, which the processor overlaps with the
 //! scan of the next value.
 
+use crate::find::Marks;
 use crate::json::{self, Entry, Span, NO_FIELD};
 use crate::keys::KeyWords;
 use crate::limits::Limits;
@@ -22,12 +23,15 @@ use crate::schema::registry;
 pub(crate) struct FieldIds {
     /// Unescaped text of a key with escapes.
     key_scratch: String,
+    /// The `"` and `\\` bytes of the line being scanned.
+    marks: Marks,
 }
 
 impl FieldIds {
     pub fn new() -> Self {
         FieldIds {
             key_scratch: String::new(),
+            marks: Marks::default(),
         }
     }
 
@@ -40,7 +44,8 @@ impl FieldIds {
     ) -> Result<(), Box<json::ScanError>> {
         let keys = registry().keys.view();
         let key_scratch = &mut self.key_scratch;
-        json::scan_object_with(line, limits, entries, |line, key| {
+        let marks = self.marks.build(line);
+        json::scan_object_with(line, limits, marks, entries, |line, key| {
             let found = if key.escaped {
                 escaped_key(line, key, key_scratch)
             } else {

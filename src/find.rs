@@ -1,10 +1,17 @@
-//! Finding where a JSON string ends: the first `"` or `\` after a position, 32 bytes at a time.
+//! Finding where a JSON string ends: the first `"` or `\` at or after a position.
 //!
-//! Most Netskope values and keys are short, so the first 64 bytes are tested in registers
-//! (SSE2 on x86_64, SIMD128 on wasm32 builds with it, 64-bit words elsewhere) without a call, 32
-//! bytes per step: a step per 16 bytes made the loop's exit a coin toss for the many keys and
-//! values of 16 to 31 bytes. A short tail is tested 16 bytes, then a byte, at a time, and only
-//! long strings go on to `memchr`'s vector search, whose setup costs more than a short string.
+//! Two ways, which find the same positions:
+//! - [`Marks`]: the decoder marks every `"` and `\` of a record's line in a bitmap first, in one
+//!   pass (AVX2 where the processor has it, chosen at run time; SSE2 on other x86_64; SIMD128 on
+//!   wasm32 builds with it; 64-bit words elsewhere). Each string's end is then a shift and a
+//!   bit count, with no loop whose exit depends on the string's length. Against the search
+//!   below, on 8 MB of the generated corpora (callgrind): 2.1% fewer instructions and 6% fewer
+//!   mispredicted branches on application events, 1.8% and 10% on the mixed corpus.
+//! - [`quote_or_backslash`]: a search from the position, for nested objects and arrays and for
+//!   JSON text inside values. The first 64 bytes are tested in registers without a call, 32 bytes per
+//!   step: a step per 16 bytes made the loop's exit a coin toss for the many keys and values of
+//!   16 to 31 bytes. A short tail is tested 16 bytes, then a byte, at a time, and only long
+//!   strings go on to `memchr`'s vector search, whose setup costs more than a short string.
 
 /// The position of the first `"` or `\` in `buf` at or after `from`.
 #[inline(always)]
@@ -37,6 +44,133 @@ pub(crate) fn quote_or_backslash(buf: &[u8], from: usize) -> Option<usize> {
     memchr::memchr2(b'"', b'\\', &buf[i..]).map(|p| i + p)
 }
 
+/// The `"` and `\` bytes of one line as a bitmap (bit `i % 64` of word `i / 64` for byte
+/// `i`), plus a mark just past the line's end. One bit per byte of the line: kept between
+/// lines, and given back after a line of more than 4 MiB.
+#[derive(Debug, Default)]
+pub(crate) struct Marks {
+    words: Vec<u64>,
+}
+
+impl Marks {
+    /// Marks the bytes of `line`, replacing the marks of the previous line.
+    pub fn build(&mut self, line: &[u8]) -> MarkView<'_> {
+        const KEEP_WORDS: usize = 1 << 16;
+        if self.words.capacity() > KEEP_WORDS && line.len() / 64 < KEEP_WORDS {
+            self.words = Vec::new();
+        }
+        self.words.clear();
+        // A word per 64 bytes, one for the rest (possibly empty) and a zero word after it, so
+        // that the two words read at any position up to `line.len()` exist.
+        self.words.reserve(line.len() / 64 + 2);
+        let whole = line.len() / 64 * 64;
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2.
+            unsafe { avx2::push_masks(&line[..whole], &mut self.words) };
+        } else {
+            push_masks(&line[..whole], &mut self.words);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        push_masks(&line[..whole], &mut self.words);
+        let rest = &line[whole..];
+        let mut last = [0u8; 64];
+        last[..rest.len()].copy_from_slice(rest);
+        // The line's end is marked too, so that a search always ends at a mark.
+        self.words.push(mask_64(&last) | 1 << rest.len());
+        self.words.push(0);
+        MarkView { words: &self.words }
+    }
+}
+
+/// Appends the marks of each 64 bytes of `blocks` (a multiple of 64 bytes long) to `words`.
+fn push_masks(blocks: &[u8], words: &mut Vec<u64>) {
+    for block in blocks.chunks_exact(64) {
+        words.push(mask_64(block.try_into().expect("64 bytes")));
+    }
+}
+
+/// [`push_masks`] with AVX2, chosen at run time.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
+        _mm256_set1_epi8,
+    };
+
+    /// [`super::push_masks`].
+    ///
+    /// # Safety
+    /// The processor must have AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn push_masks(blocks: &[u8], words: &mut Vec<u64>) {
+        let (quote, backslash) = (_mm256_set1_epi8(b'"' as i8), _mm256_set1_epi8(b'\\' as i8));
+        for block in blocks.chunks_exact(64) {
+            // SAFETY: the loads read the block's two halves of 32 bytes.
+            let (lo, hi) = unsafe {
+                let p = block.as_ptr() as *const __m256i;
+                (_mm256_loadu_si256(p), _mm256_loadu_si256(p.add(1)))
+            };
+            let lo = _mm256_or_si256(
+                _mm256_cmpeq_epi8(lo, quote),
+                _mm256_cmpeq_epi8(lo, backslash),
+            );
+            let hi = _mm256_or_si256(
+                _mm256_cmpeq_epi8(hi, quote),
+                _mm256_cmpeq_epi8(hi, backslash),
+            );
+            let (lo, mut hi) = (
+                _mm256_movemask_epi8(lo) as u32,
+                _mm256_movemask_epi8(hi) as u32,
+            );
+            // An empty `asm!` hides where `hi` came from: LLVM otherwise merges the two masks
+            // into one of 64 lanes, which AVX2 has no instruction for, and builds it a bit at
+            // a time (~200 instructions).
+            // SAFETY: the assembly is empty.
+            unsafe { std::arch::asm!("/* {0:e} */", inout(reg) hi, options(pure, nomem, nostack)) };
+            words.push(u64::from(lo) | u64::from(hi) << 32);
+        }
+    }
+}
+
+/// The marks of one line (see [`Marks::build`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MarkView<'a> {
+    words: &'a [u64],
+}
+
+impl MarkView<'_> {
+    /// The position of the first `"` or `\` at or after `from` (at most the line's length), or
+    /// the line's length when there is none.
+    #[inline(always)]
+    pub fn quote_or_backslash(self, from: usize) -> usize {
+        let (w, s) = (from / 64, (from % 64) as u32);
+        // The 64 bits from `from` on, across two words: no branch on where the word ends.
+        let hi = self.words[w + 1];
+        // SAFETY: `w < w + 1`, which was in bounds.
+        let lo = unsafe { *self.words.get_unchecked(w) };
+        let window = lo >> s | (hi << 1) << (63 - s);
+        if window != 0 {
+            return from + window.trailing_zeros() as usize;
+        }
+        self.after(from + 64)
+    }
+
+    /// [`MarkView::quote_or_backslash`] for a string of 64 bytes or more.
+    #[inline(never)]
+    fn after(self, mut from: usize) -> usize {
+        loop {
+            let w = from / 64;
+            // The mark at the line's end stops the search before the words run out.
+            let m = self.words[w] >> (from % 64);
+            if m != 0 {
+                return from + m.trailing_zeros() as usize;
+            }
+            from = (w + 1) * 64;
+        }
+    }
+}
+
 /// The high bit of each byte of `word` (little-endian) that equals `b`. The lowest mark is
 /// exactly the first such byte: borrows only make false marks above a true one, and none
 /// without one; so `trailing_zeros() / 8` is its index.
@@ -51,12 +185,12 @@ pub(crate) fn byte_marks(word: u64, b: u8) -> u64 {
     target_arch = "x86_64",
     all(target_arch = "wasm32", target_feature = "simd128")
 ))]
-use vector::{first_in_16, first_in_32};
+use vector::{first_in_16, first_in_32, mask_64};
 #[cfg(not(any(
     target_arch = "x86_64",
     all(target_arch = "wasm32", target_feature = "simd128")
 )))]
-use words::{first_in_16, first_in_32};
+use words::{first_in_16, first_in_32, mask_64};
 
 /// The searches with SSE2 (x86_64) or SIMD128 (wasm32 builds with it).
 #[cfg(any(
@@ -96,6 +230,13 @@ mod vector {
         )))
     }
 
+    /// A bit per byte of `bytes` that is `"` or `\` (bit `i` for byte `i`).
+    #[inline(always)]
+    pub(super) fn mask_64(bytes: &[u8; 64]) -> u64 {
+        let part = |i: usize| u64::from(mask_16(bytes[i..i + 16].try_into().expect("16 bytes")));
+        part(0) | part(16) << 16 | part(32) << 32 | part(48) << 48
+    }
+
     /// The first `"` or `\` among 16 bytes.
     #[inline(always)]
     pub(super) fn first_in_16(bytes: &[u8; 16]) -> Option<usize> {
@@ -124,6 +265,23 @@ mod vector {
 ))]
 mod words {
     use super::byte_marks;
+
+    /// A bit per byte of `bytes` that is `"` or `\` (bit `i` for byte `i`).
+    pub(super) fn mask_64(bytes: &[u8; 64]) -> u64 {
+        const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+        // The high bit of each byte of `w` that is zero, exactly (no carry crosses a byte).
+        let zeros = |w: u64| !(((w & LO7) + LO7) | w | LO7);
+        let mut m = 0;
+        for (i, chunk) in bytes.chunks_exact(8).enumerate() {
+            let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            let marks = zeros(w ^ 0x2222_2222_2222_2222) | zeros(w ^ 0x5C5C_5C5C_5C5C_5C5C);
+            // The high bits (7, 15, ..., 63) gathered into the top byte, then moved to bits
+            // 8i..8i+8.
+            let bits = (marks >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+            m |= bits << (8 * i);
+        }
+        m
+    }
 
     /// The first `"` or `\` among 16 bytes.
     #[inline(always)]
@@ -196,6 +354,56 @@ mod tests {
                     assert_eq!(first_in_32(bytes), in_32, "{buf:?} from {from}");
                     assert_eq!(words::first_in_32(bytes), in_32, "{buf:?} from {from}");
                 }
+            }
+        }
+    }
+
+    /// The marks of a line find what a search finds, from every position (including the
+    /// line's end), and every way of building them marks the same bytes.
+    #[test]
+    fn marks_find_what_a_search_finds() {
+        let mut seed = 11u64;
+        let mut built = Marks::default();
+        for round in 0..400 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (seed >> 33) as usize % 400;
+            let dense = round % 4 == 0;
+            let buf: Vec<u8> = (0..len)
+                .map(|i| {
+                    let r = (seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).rotate_left(17)
+                        >> 40;
+                    match r % if dense { 4 } else { 40 } {
+                        0 => b'"',
+                        1 => b'\\',
+                        // Neighbours of the marked bytes and bytes with the high bit set.
+                        2 => [0x21, 0x23, 0x5B, 0x5D, 0xA2, 0xDC][(r >> 8) as usize % 6],
+                        _ => b'a' + (r >> 8) as u8 % 26,
+                    }
+                })
+                .collect();
+            let mut words = Vec::new();
+            push_masks(&buf[..len / 64 * 64], &mut words);
+            for (i, block) in buf.chunks_exact(64).enumerate() {
+                let block: &[u8; 64] = block.try_into().unwrap();
+                let naive = (0..64).fold(0u64, |m, j| {
+                    m | u64::from(block[j] == b'"' || block[j] == b'\\') << j
+                });
+                assert_eq!(words[i], naive, "{block:?}");
+                assert_eq!(words::mask_64(block), naive, "{block:?}");
+            }
+            let marks = built.build(&buf);
+            assert_eq!(marks.words[..len / 64], words[..]);
+            assert_eq!(marks.words.len(), len / 64 + 2);
+            assert_eq!(marks.words[len / 64] >> (len % 64), 1, "the end is marked");
+            for from in 0..=len {
+                let want = buf[from..]
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\')
+                    .map(|p| p + from);
+                let want = want.unwrap_or(len);
+                assert_eq!(marks.quote_or_backslash(from), want, "{buf:?} from {from}");
             }
         }
     }

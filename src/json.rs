@@ -145,25 +145,53 @@ fn expect_after_ws(buf: &[u8], pos: usize, b: u8, what: &str) -> Result<usize> {
     }
 }
 
+/// How a scan finds the next `"` or `\` in a line: by searching its bytes ([`Search`]), or in
+/// the line's bitmap of them ([`find::MarkView`]).
+pub(crate) trait Find: Copy {
+    /// The position of the first `"` or `\` in `buf` at or after `from`, or `buf.len()` when
+    /// there is none.
+    fn quote_or_backslash(self, buf: &[u8], from: usize) -> usize;
+}
+
+/// [`Find`] by searching the bytes (see [`find::quote_or_backslash`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Search;
+
+impl Find for Search {
+    #[inline(always)]
+    fn quote_or_backslash(self, buf: &[u8], from: usize) -> usize {
+        find::quote_or_backslash(buf, from).unwrap_or(buf.len())
+    }
+}
+
+impl Find for find::MarkView<'_> {
+    #[inline(always)]
+    fn quote_or_backslash(self, _: &[u8], from: usize) -> usize {
+        find::MarkView::quote_or_backslash(self, from)
+    }
+}
+
 /// The end of a string whose text starts at `from`: the position of its closing quote, and
 /// whether the text holds escapes (all of which are validated).
 #[inline(always)]
-fn string_end(buf: &[u8], from: usize) -> Result<(usize, bool)> {
-    match find::quote_or_backslash(buf, from) {
-        Some(p) if buf[p] == b'"' => Ok((p, false)),
-        Some(p) => string_end_escaped(buf, p),
+fn string_end(buf: &[u8], from: usize, find: impl Find) -> Result<(usize, bool)> {
+    let p = find.quote_or_backslash(buf, from);
+    match buf.get(p) {
+        Some(b'"') => Ok((p, false)),
+        Some(_) => string_end_escaped(buf, p, find),
         None => err(buf.len(), "truncated JSON: unterminated string"),
     }
 }
 
 /// [`string_end`] from the first backslash of a string, at `at`.
 #[inline(never)]
-fn string_end_escaped(buf: &[u8], mut at: usize) -> Result<(usize, bool)> {
+fn string_end_escaped(buf: &[u8], mut at: usize, find: impl Find) -> Result<(usize, bool)> {
     loop {
         let next = escape(buf, at)?;
-        match find::quote_or_backslash(buf, next) {
-            Some(p) if buf[p] == b'"' => return Ok((p, true)),
-            Some(p) => at = p,
+        let p = find.quote_or_backslash(buf, next);
+        match buf.get(p) {
+            Some(b'"') => return Ok((p, true)),
+            Some(_) => at = p,
             None => return err(buf.len(), "truncated JSON: unterminated string"),
         }
     }
@@ -296,9 +324,9 @@ fn number_rest(b: &[u8], start: usize, mut p: usize) -> Result<usize> {
 
 /// The string whose opening quote is at `quote`: its span and the position after it.
 #[inline(always)]
-fn string_at(buf: &[u8], quote: usize) -> Result<(Span, usize)> {
+fn string_at(buf: &[u8], quote: usize, find: impl Find) -> Result<(Span, usize)> {
     let start = quote + 1;
-    let (end, escaped) = string_end(buf, start)?;
+    let (end, escaped) = string_end(buf, start, find)?;
     let span = Span {
         start: start as u32,
         end: end as u32,
@@ -324,9 +352,9 @@ fn number_at(buf: &[u8], start: usize) -> Result<(Span, usize)> {
 /// The `"key":` at `pos` (whitespace allowed around it): the key's span and the position
 /// after the colon.
 #[inline(always)]
-fn key_at(buf: &[u8], pos: usize) -> Result<(Span, usize)> {
+fn key_at(buf: &[u8], pos: usize, find: impl Find) -> Result<(Span, usize)> {
     let quote = expect(buf, pos, b'"', "a quoted object key")? - 1;
-    let (key, after) = string_at(buf, quote)?;
+    let (key, after) = string_at(buf, quote, find)?;
     Ok((key, expect(buf, after, b':', "':' after an object key")?))
 }
 
@@ -401,7 +429,7 @@ impl<'a> Scanner<'a> {
     /// Scans a string value whose opening quote is at the cursor.
     #[inline(always)]
     fn string_value(&mut self) -> Result<Span> {
-        let (span, after) = string_at(self.buf, self.pos)?;
+        let (span, after) = string_at(self.buf, self.pos, Search)?;
         self.pos = after;
         Ok(span)
     }
@@ -543,7 +571,7 @@ impl<'a> Scanner<'a> {
     /// Scans `"key":` inside an object.
     #[inline]
     fn key(&mut self) -> Result<Span> {
-        let (key, after) = key_at(self.buf, self.pos)?;
+        let (key, after) = key_at(self.buf, self.pos, Search)?;
         self.pos = after;
         Ok(key)
     }
@@ -594,7 +622,7 @@ fn hex4(buf: &[u8], at: usize) -> Option<u32> {
 /// [`scan_object_with`]).
 #[cfg(test)]
 pub(crate) fn scan_object(line: &[u8], limits: &Limits, entries: &mut Vec<Entry>) -> Result<()> {
-    scan_object_with(line, limits, entries, |_, _| NO_FIELD)
+    scan_object_with(line, limits, Search, entries, |_, _| NO_FIELD)
 }
 
 /// [`scan_object`], naming each key's field with `field(line, key)` as it is scanned.
@@ -605,6 +633,7 @@ pub(crate) fn scan_object(line: &[u8], limits: &Limits, entries: &mut Vec<Entry>
 pub(crate) fn scan_object_with(
     line: &[u8],
     limits: &Limits,
+    find: impl Find,
     entries: &mut Vec<Entry>,
     mut field: impl FnMut(&[u8], &Span) -> u16,
 ) -> Result<()> {
@@ -633,7 +662,7 @@ pub(crate) fn scan_object_with(
     } else {
         loop {
             let key;
-            (key, pos) = key_at(line, pos)?;
+            (key, pos) = key_at(line, pos, find)?;
             // Named before the value is scanned: the lookup's loads (often cache misses) then
             // overlap the value's scan instead of waiting at the end of the entry.
             let id = field(line, &key);
@@ -641,7 +670,7 @@ pub(crate) fn scan_object_with(
             let value = match line.get(pos) {
                 Some(b'"') => {
                     let value;
-                    (value, pos) = string_at(line, pos)?;
+                    (value, pos) = string_at(line, pos, find)?;
                     value
                 }
                 Some(b'0'..=b'9' | b'-') => {
@@ -987,8 +1016,20 @@ mod tests {
     use super::*;
 
     fn scan(s: &str) -> std::result::Result<Vec<(String, String)>, String> {
+        let (line, limits) = (s.as_bytes(), Limits::default());
         let mut v = Vec::new();
-        scan_object(s.as_bytes(), &Limits::default(), &mut v).map_err(|e| e.message)?;
+        let searched = scan_object(line, &limits, &mut v);
+        // The decoder finds string ends in the line's marks: the same entries and errors.
+        let (mut marks, mut by_marks) = (find::Marks::default(), Vec::new());
+        let marked = scan_object_with(line, &limits, marks.build(line), &mut by_marks, |_, _| {
+            NO_FIELD
+        });
+        assert_eq!(
+            format!("{searched:?} {v:?}"),
+            format!("{marked:?} {by_marks:?}"),
+            "{s}"
+        );
+        searched.map_err(|e| e.message)?;
         Ok(v.iter()
             .map(|e| {
                 (
