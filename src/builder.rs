@@ -303,44 +303,19 @@ impl TableBuilder {
         scratch: &mut Scratch,
     ) {
         let row = self.rows as u32;
-        let mut extra = 0usize;
-        let mut src_time = None;
         let mut cx = Context {
             line,
             limits,
             scratch,
         };
-        for e in entries.iter_mut() {
-            if e.keep {
-                extra += 1;
-                continue;
-            }
-            // Entries without a field are flagged `keep` by the decoder.
-            let target = self.targets[e.field as usize];
-            if target.column == NO_COLUMN {
-                e.keep = true;
-                extra += 1;
-                continue;
-            }
-            let c = target.column as usize;
-            if c == self.src_time {
-                src_time = Some(e.value);
-            }
-            // The common case first, decided from the target and the value alone, so that
-            // the branch does not wait for the column's builder to be read (often a cache
-            // miss): a string without escapes into a string column.
-            if target.text && e.value.kind == Kind::String && !e.value.escaped {
-                if let ColumnBuilder::Str(column) = &mut self.columns[c] {
-                    let v = &e.value;
-                    column.push_slice(row, line, v.start as usize, v.end as usize);
-                    continue;
-                }
-            }
-            if !append_value(&mut self.columns[c], &e.value, row, &mut cx) {
-                e.keep = true;
-                extra += 1;
-            }
-        }
+        let (first_extra, src_time) = append_entries(
+            &mut self.columns,
+            self.targets,
+            self.src_time,
+            entries,
+            row,
+            &mut cx,
+        );
         if let Some(v) = src_time {
             // Derived column: `_src_time_local` from `src_time`.
             let parsed = (v.kind == Kind::String)
@@ -352,11 +327,11 @@ impl TableBuilder {
                 c.push(row, secs * 1000);
             }
         }
-        if extra > 0 {
+        if first_extra < entries.len() {
             // `_extra`: the flagged entries, in input order, as one JSON object.
             let buf = self.extra.text();
             let mut sep = b'{';
-            for e in entries.iter().filter(|e| e.keep) {
+            for e in entries[first_extra..].iter().filter(|e| e.keep) {
                 buf.push(sep);
                 sep = b',';
                 // A raw control character in a key is escaped too.
@@ -390,6 +365,60 @@ impl TableBuilder {
         RecordBatch::try_new(self.schema.clone(), arrays)
             .expect("builders match the table schema by construction")
     }
+}
+
+/// The entries of [`TableBuilder::append`] appended at `row`: the first that goes to `_extra`
+/// (flagged `keep`; `entries.len()` for none), and the value of the `src_time` column
+/// (`src_time`, `usize::MAX` for none). Unknown keys tend to come last (application events'
+/// `x_*` keys), so `_extra` is written from the first of them rather than from the start.
+///
+/// The table's columns and targets are arguments, not fields read through `&mut self`: the
+/// compiler then knows that writing a value cannot change them, and keeps them in registers
+/// instead of loading them again for every entry.
+#[inline(always)]
+fn append_entries(
+    columns: &mut [ColumnBuilder],
+    targets: &[Target],
+    src_time: usize,
+    entries: &mut [Entry],
+    row: u32,
+    cx: &mut Context<'_>,
+) -> (usize, Option<Span>) {
+    let line = cx.line;
+    let mut first_extra = entries.len();
+    let mut src_time_value = None;
+    for (i, e) in entries.iter_mut().enumerate() {
+        if e.keep {
+            first_extra = first_extra.min(i);
+            continue;
+        }
+        // Entries without a field are flagged `keep` by the decoder.
+        let target = targets[e.field as usize];
+        if target.column == NO_COLUMN {
+            e.keep = true;
+            first_extra = first_extra.min(i);
+            continue;
+        }
+        let c = target.column as usize;
+        if c == src_time {
+            src_time_value = Some(e.value);
+        }
+        // The common case first, decided from the target and the value alone, so that the
+        // branch does not wait for the column's builder to be read (often a cache miss): a
+        // string without escapes into a string column.
+        if target.text && e.value.kind == Kind::String && !e.value.escaped {
+            if let ColumnBuilder::Str(column) = &mut columns[c] {
+                let v = &e.value;
+                column.push_slice(row, line, v.start as usize, v.end as usize);
+                continue;
+            }
+        }
+        if !append_value(&mut columns[c], &e.value, row, cx) {
+            e.keep = true;
+            first_extra = first_extra.min(i);
+        }
+    }
+    (first_extra, src_time_value)
 }
 
 /// What appending a record's values needs besides each value: the record's line, the limits
