@@ -23,7 +23,7 @@ use crate::schema::registry;
 pub(crate) struct FieldIds {
     /// Unescaped text of a key with escapes.
     key_scratch: String,
-    /// The `"` and `\\` bytes of the line being scanned.
+    /// The `"` and `\` bytes of the line being scanned.
     marks: Marks,
 }
 

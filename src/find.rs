@@ -79,7 +79,10 @@ impl Marks {
         // The line's end is marked too, so that a search always ends at a mark.
         self.words.push(mask_64(&last) | 1 << rest.len());
         self.words.push(0);
-        MarkView { words: &self.words }
+        MarkView {
+            words: &self.words,
+            len: line.len(),
+        }
     }
 }
 
@@ -137,9 +140,16 @@ mod avx2 {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct MarkView<'a> {
     words: &'a [u64],
+    /// The line's length, to check (in debug builds) that a search is in the line marked.
+    len: usize,
 }
 
 impl MarkView<'_> {
+    /// The length of the line marked.
+    pub fn len(self) -> usize {
+        self.len
+    }
+
     /// The position of the first `"` or `\` at or after `from` (at most the line's length), or
     /// the line's length when there is none.
     #[inline(always)]

@@ -164,9 +164,11 @@ impl Find for Search {
     }
 }
 
+/// [`Find`] in the marks of the line searched (built by [`find::Marks::build`] from `buf`).
 impl Find for find::MarkView<'_> {
     #[inline(always)]
-    fn quote_or_backslash(self, _: &[u8], from: usize) -> usize {
+    fn quote_or_backslash(self, buf: &[u8], from: usize) -> usize {
+        debug_assert_eq!(buf.len(), self.len(), "the marks are of another line");
         find::MarkView::quote_or_backslash(self, from)
     }
 }
@@ -625,7 +627,9 @@ pub(crate) fn scan_object(line: &[u8], limits: &Limits, entries: &mut Vec<Entry>
     scan_object_with(line, limits, Search, entries, |_, _| NO_FIELD)
 }
 
-/// [`scan_object`], naming each key's field with `field(line, key)` as it is scanned.
+/// [`scan_object`], naming each key's field with `field(line, key)` as it is scanned, and
+/// finding the ends of the top-level keys and strings with `find` ([`Search`], or the marks of
+/// `line`); nested values are searched.
 ///
 /// This is the decoder's hot loop: the cursor stays in a register, strings are scanned here,
 /// and only other values and whitespace leave it.
