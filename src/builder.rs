@@ -9,7 +9,7 @@ use arrow_buffer::NullBufferBuilder;
 use arrow_schema::{DataType, Field, SchemaRef};
 
 use crate::coerce::{self, Coerced};
-use crate::column::{FixedColumn, StrColumn};
+use crate::column::{FixedColumn, ListColumn, StrColumn};
 use crate::json::{self, Entry, Kind, Span};
 use crate::limits::Limits;
 use crate::schema::{registry, ColumnKind, Table, Target, NO_COLUMN};
@@ -23,7 +23,8 @@ struct SupportingDataBuilder {
 
 /// An Arrow builder that takes every row (nulls included), and the rows it holds: a column
 /// absent from a record is padded with nulls when it next gets a value, or when the batch ends.
-/// Used for the rare nested kinds; the others are [`StrColumn`] and [`FixedColumn`].
+/// Used for the rare `supporting_data` struct; the others are [`StrColumn`], [`ListColumn`]
+/// and [`FixedColumn`].
 struct Padded<B> {
     builder: B,
     filled: usize,
@@ -55,12 +56,6 @@ trait AppendNulls {
     fn append_nulls(&mut self, n: usize);
 }
 
-impl AppendNulls for ListBuilder<StringBuilder> {
-    fn append_nulls(&mut self, n: usize) {
-        ListBuilder::append_nulls(self, n);
-    }
-}
-
 impl AppendNulls for SupportingDataBuilder {
     fn append_nulls(&mut self, n: usize) {
         self.data_type.append_nulls(n);
@@ -82,7 +77,7 @@ enum ColumnBuilder {
     Ts(FixedColumn<i64>),
     /// `_src_time_local`: filled from `src_time`, never from a key of its own.
     LocalTs(FixedColumn<i64>),
-    List(Box<Padded<ListBuilder<StringBuilder>>>),
+    List(ListColumn),
     Support(Box<Padded<SupportingDataBuilder>>),
 }
 
@@ -104,7 +99,7 @@ impl ColumnBuilder {
             ColumnKind::Bool => ColumnBuilder::Bool(FixedColumn::default()),
             ColumnKind::Timestamp => ColumnBuilder::Ts(FixedColumn::default()),
             ColumnKind::LocalTimestamp => ColumnBuilder::LocalTs(FixedColumn::default()),
-            ColumnKind::StringList => ColumnBuilder::List(Box::new(Padded::new(list_builder()))),
+            ColumnKind::StringList => ColumnBuilder::List(ListColumn::default()),
             ColumnKind::SupportingData => {
                 ColumnBuilder::Support(Box::new(Padded::new(SupportingDataBuilder {
                     data_type: StringBuilder::new(),
@@ -122,7 +117,7 @@ impl ColumnBuilder {
             ColumnBuilder::I64(c) | ColumnBuilder::Ts(c) | ColumnBuilder::LocalTs(c) => c.len(),
             ColumnBuilder::F64(c) => c.len(),
             ColumnBuilder::Bool(c) => c.len(),
-            ColumnBuilder::List(p) => p.filled,
+            ColumnBuilder::List(c) => c.len(),
             ColumnBuilder::Support(p) => p.filled,
         }
     }
@@ -153,7 +148,13 @@ impl ColumnBuilder {
                     .with_data_type(data_type.clone()),
             ),
             ColumnBuilder::LocalTs(c) => Arc::new(c.finish::<TimestampMillisecondType>(rows, next)),
-            ColumnBuilder::List(p) => Arc::new(p.end_batch(rows).finish()),
+            ColumnBuilder::List(c) => {
+                let DataType::List(item) = data_type else {
+                    unreachable!("string_list columns are lists")
+                };
+                let next_lists = (next, scale(c.items()), scale(c.bytes()));
+                Arc::new(c.finish(item.clone(), rows, next_lists))
+            }
             ColumnBuilder::Support(p) => {
                 let s = p.end_batch(rows);
                 let DataType::Struct(fields) = data_type else {
@@ -492,43 +493,45 @@ fn append_json(c: &mut StrColumn, v: &Span, row: u32, cx: &mut Context<'_>) {
 
 /// A `List<Utf8>` column's value: an array of scalars, or a string holding one.
 #[inline(never)]
-fn append_list(
-    p: &mut Padded<ListBuilder<StringBuilder>>,
-    v: &Span,
-    row: u32,
-    cx: &mut Context<'_>,
-) -> bool {
+fn append_list(c: &mut ListColumn, v: &Span, row: u32, cx: &mut Context<'_>) -> bool {
     let (line, limits, scratch) = (cx.line, cx.limits, &mut *cx.scratch);
-    p.pad_to(row as usize);
-    let b = &mut p.builder;
     match v.kind {
-        Kind::Null => b.append_null(),
+        Kind::Null => {}
         Kind::Array => {
             let token = v.token(line);
-            json::array_elements(token, limits, |e| append_list_item(b, &e, token, scratch));
-            b.append(true);
+            json::array_elements(token, limits, |e| list_item(c, &e, token));
+            c.commit(row);
         }
+        Kind::String if coerce::is_placeholder(v.bytes(line)) => {}
         Kind::String => {
-            if coerce::is_placeholder(v.bytes(line)) {
-                b.append_null();
-            } else {
-                let s = str_of(v, line, &mut scratch.text).to_owned();
-                match embedded_json(&s, limits) {
-                    Some(inner) if inner.kind == Kind::Array => {
-                        let token = inner.token(s.as_bytes());
-                        json::array_elements(token, limits, |e| {
-                            append_list_item(b, &e, token, scratch)
-                        });
-                        b.append(true);
-                    }
-                    _ => return false,
+            let s = str_of(v, line, &mut scratch.text).to_owned();
+            match embedded_json(&s, limits) {
+                Some(inner) if inner.kind == Kind::Array => {
+                    let token = inner.token(s.as_bytes());
+                    json::array_elements(token, limits, |e| list_item(c, &e, token));
+                    c.commit(row);
                 }
+                _ => return false,
             }
         }
         _ => return false,
     }
-    p.filled = row as usize + 1;
     true
+}
+
+/// Appends one element of a list as an item (`buf` holds the element's bytes): a scalar's
+/// text, a nested value's compact JSON.
+#[inline]
+fn list_item(c: &mut ListColumn, v: &Span, buf: &[u8]) {
+    match v.kind {
+        Kind::Null => return c.null_item(),
+        Kind::String if v.escaped => json::unescape_bytes(v.bytes(buf), c.text()),
+        Kind::String | Kind::Number | Kind::True | Kind::False => {
+            c.text().extend_from_slice(v.bytes(buf))
+        }
+        Kind::Object | Kind::Array => json::push_compact(v.bytes(buf), c.text()),
+    }
+    c.end_item();
 }
 
 /// The `supporting_data` struct column's value.

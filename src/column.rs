@@ -7,9 +7,12 @@
 //! and the fill is one pass over each column at the end of the batch, which also makes the
 //! column's memory writes sequential.
 
+use std::sync::Arc;
+
 use arrow_array::types::ArrowPrimitiveType;
-use arrow_array::{BooleanArray, PrimitiveArray, StringArray};
+use arrow_array::{BooleanArray, ListArray, PrimitiveArray, StringArray};
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::FieldRef;
 
 /// `len` copies of `value`, in memory allocated unzeroed and then filled.
 ///
@@ -40,6 +43,59 @@ fn nulls(present: impl Iterator<Item = u32>, count: usize, rows: usize) -> Optio
         rows,
     )))
 }
+
+/// The offsets and validity of `rows` rows of which those in `cells` (row, end; both
+/// increasing) have values: a row without one ends where the value before it does.
+fn row_offsets(cells: &[(u32, u32)], rows: usize) -> (Vec<i32>, Option<NullBuffer>) {
+    let nulls = nulls(cells.iter().map(|c| c.0), cells.len(), rows);
+    let mut offsets: Vec<i32> = Vec::with_capacity(rows + 1);
+    offsets.push(0);
+    match &nulls {
+        // Every row has a value: the offsets are the values' ends.
+        None => offsets.extend(cells.iter().map(|&(_, end)| end as i32)),
+        // A row ends where the last value at or before it ends: the `k`th value's end,
+        // `k` counting the valid rows so far (0 before the first value). Counted from the
+        // validity bits, without a branch per row: whether a row has a value is as good
+        // as random, and a branch on it (a running maximum over the ends compiles to one)
+        // missed half the time.
+        //
+        // A wide table's columns are mostly empty or mostly full, so 64 rows at a time
+        // come first: a run of 64 rows without values repeats the last end, one with 64
+        // values copies their ends.
+        Some(valid) => {
+            let mut ends = Vec::with_capacity(cells.len() + 1);
+            ends.push(0i32);
+            ends.extend(cells.iter().map(|&(_, end)| end as i32));
+            debug_assert_eq!(valid.offset(), 0);
+            let bits = valid.inner().values();
+            let mut k = 0usize;
+            let (whole, rest) = bits.split_at(rows / 64 * 8);
+            for word in whole.chunks_exact(8) {
+                let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+                match word {
+                    0 => offsets.resize(offsets.len() + 64, ends[k]),
+                    u64::MAX => {
+                        offsets.extend_from_slice(&ends[k + 1..k + 65]);
+                        k += 64;
+                    }
+                    _ => offsets.extend((0..64).map(|bit| {
+                        k += (word >> bit & 1) as usize;
+                        ends[k]
+                    })),
+                }
+            }
+            offsets.extend((0..rows % 64).map(|r| {
+                k += usize::from(rest[r / 8] >> (r % 8) & 1);
+                ends[k]
+            }));
+        }
+    }
+    (offsets, nulls)
+}
+
+/// Bytes [`StrColumn::push_slice`] copies at once for a short value, and so the spare
+/// capacity it needs after the text.
+const WORD: usize = 32;
 
 /// A `Utf8` column under construction.
 #[derive(Debug, Default)]
@@ -89,7 +145,6 @@ impl StrColumn {
     /// branch was mispredicted for about one string value in six in callgrind's model).
     #[inline(always)]
     pub fn push_slice(&mut self, row: u32, buf: &[u8], start: usize, end: usize) {
-        const WORD: usize = 32;
         let n = end - start;
         if n <= WORD && start + WORD <= buf.len() {
             self.values.reserve(WORD);
@@ -113,7 +168,9 @@ impl StrColumn {
     }
 
     /// The `rows` rows appended so far as an array (rows without a value are null); the
-    /// column is left empty, with room for `next_values` values and `next_bytes` bytes.
+    /// column is left empty, with room for `next_values` values and `next_bytes` bytes, plus
+    /// the [`WORD`] that a short value's copy needs after the text: without it, a column whose
+    /// text in the next batch grew by less than that doubled its buffer at its last value.
     ///
     /// # Panics
     /// When the text passes 2 GiB (`i32` offsets), like Arrow's `StringBuilder`. The decoder
@@ -122,50 +179,8 @@ impl StrColumn {
         debug_assert!(std::str::from_utf8(&self.values).is_ok());
         debug_assert!(self.cells.last().is_none_or(|&(r, _)| (r as usize) < rows));
         i32::try_from(self.values.len()).expect("byte array offset overflow");
-        let nulls = nulls(self.cells.iter().map(|c| c.0), self.cells.len(), rows);
-        let mut offsets: Vec<i32> = Vec::with_capacity(rows + 1);
-        offsets.push(0);
-        match &nulls {
-            // Every row has a value: the offsets are the values' ends.
-            None => offsets.extend(self.cells.iter().map(|&(_, end)| end as i32)),
-            // A row ends where the last value at or before it ends: the `k`th value's end,
-            // `k` counting the valid rows so far (0 before the first value). Counted from the
-            // validity bits, without a branch per row: whether a row has a value is as good
-            // as random, and a branch on it (a running maximum over the ends compiles to one)
-            // missed half the time.
-            //
-            // A wide table's columns are mostly empty or mostly full, so 64 rows at a time
-            // come first: a run of 64 rows without values repeats the last end, one with 64
-            // values copies their ends.
-            Some(valid) => {
-                let mut ends = Vec::with_capacity(self.cells.len() + 1);
-                ends.push(0i32);
-                ends.extend(self.cells.iter().map(|&(_, end)| end as i32));
-                debug_assert_eq!(valid.offset(), 0);
-                let bits = valid.inner().values();
-                let mut k = 0usize;
-                let (whole, rest) = bits.split_at(rows / 64 * 8);
-                for word in whole.chunks_exact(8) {
-                    let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-                    match word {
-                        0 => offsets.resize(offsets.len() + 64, ends[k]),
-                        u64::MAX => {
-                            offsets.extend_from_slice(&ends[k + 1..k + 65]);
-                            k += 64;
-                        }
-                        _ => offsets.extend((0..64).map(|bit| {
-                            k += (word >> bit & 1) as usize;
-                            ends[k]
-                        })),
-                    }
-                }
-                offsets.extend((0..rows % 64).map(|r| {
-                    k += usize::from(rest[r / 8] >> (r % 8) & 1);
-                    ends[k]
-                }));
-            }
-        }
-        let values = std::mem::replace(&mut self.values, Vec::with_capacity(next_bytes));
+        let (offsets, nulls) = row_offsets(&self.cells, rows);
+        let values = std::mem::replace(&mut self.values, Vec::with_capacity(next_bytes + WORD));
         self.cells.clear();
         self.cells.reserve(next_values);
         // SAFETY: the offsets start at 0, never decrease and end at `values.len()` (each value
@@ -176,6 +191,109 @@ impl StrColumn {
             let offsets = OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets));
             StringArray::new_unchecked(offsets, Buffer::from_vec(values), nulls)
         }
+    }
+}
+
+/// A `List<Utf8>` column under construction: like [`StrColumn`], each value (a list) is
+/// stored with its row, and its items' text is concatenated. Arrow's `ListBuilder` took a call
+/// per item and per list, and nulls for every row without a list; it also started each batch
+/// with no room.
+#[derive(Debug, Default)]
+pub(crate) struct ListColumn {
+    /// Row of each list (increasing) and the number of items up to its end.
+    cells: Vec<(u32, u32)>,
+    /// Where each item's text ends in `values`.
+    items: Vec<u32>,
+    /// Indices of the items that are null (JSON `null` elements, rare).
+    null_items: Vec<u32>,
+    values: Vec<u8>,
+}
+
+impl ListColumn {
+    /// Lists appended since the last [`ListColumn::finish`].
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Items appended since the last [`ListColumn::finish`].
+    pub fn items(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Bytes of item text appended since the last [`ListColumn::finish`].
+    pub fn bytes(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The text buffer, to append an item's text to in place (valid UTF-8);
+    /// [`ListColumn::end_item`] ends the item.
+    #[inline]
+    pub fn text(&mut self) -> &mut Vec<u8> {
+        &mut self.values
+    }
+
+    /// Ends the item whose text was appended through [`ListColumn::text`].
+    #[inline]
+    pub fn end_item(&mut self) {
+        self.items.push(self.values.len() as u32);
+    }
+
+    /// Appends a null item.
+    pub fn null_item(&mut self) {
+        self.null_items.push(self.items.len() as u32);
+        self.end_item();
+    }
+
+    /// Ends the list whose items were appended since the last one, at `row` (after the rows
+    /// of the lists before it).
+    #[inline]
+    pub fn commit(&mut self, row: u32) {
+        debug_assert!(self.cells.last().is_none_or(|&(r, _)| r < row));
+        self.cells.push((row, self.items.len() as u32));
+    }
+
+    /// The `rows` rows appended so far as a list array whose items are `item` (a nullable
+    /// `Utf8` field); rows without a list are null. The column is left empty, with room for
+    /// `next` lists, items and bytes.
+    ///
+    /// # Panics
+    /// When the text passes 2 GiB (`i32` offsets), or `item` is not a `Utf8` field.
+    pub fn finish(
+        &mut self,
+        item: FieldRef,
+        rows: usize,
+        next: (usize, usize, usize),
+    ) -> ListArray {
+        debug_assert!(std::str::from_utf8(&self.values).is_ok());
+        debug_assert!(self.cells.last().is_none_or(|&(r, _)| (r as usize) < rows));
+        i32::try_from(self.values.len()).expect("byte array offset overflow");
+        let (offsets, nulls) = row_offsets(&self.cells, rows);
+        let count = self.items.len();
+        let item_nulls = (!self.null_items.is_empty()).then(|| {
+            let mut valid = filled(count, true);
+            for &i in &self.null_items {
+                valid[i as usize] = false;
+            }
+            NullBuffer::from(valid)
+        });
+        let mut item_offsets = Vec::with_capacity(count + 1);
+        item_offsets.push(0i32);
+        item_offsets.extend(self.items.iter().map(|&end| end as i32));
+        let values = std::mem::replace(&mut self.values, Vec::with_capacity(next.2));
+        self.cells.clear();
+        self.cells.reserve(next.0);
+        self.items.clear();
+        self.items.reserve(next.1);
+        self.null_items.clear();
+        // SAFETY: as in `StrColumn::finish`: the item offsets start at 0, never decrease and
+        // end at `values.len()`, and `values` is a concatenation of UTF-8 texts; the list
+        // offsets are item counts, increasing, the last one `count`.
+        let strings = unsafe {
+            let item_offsets = OffsetBuffer::new_unchecked(ScalarBuffer::from(item_offsets));
+            StringArray::new_unchecked(item_offsets, Buffer::from_vec(values), item_nulls)
+        };
+        let offsets = unsafe { OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)) };
+        ListArray::new(item, offsets, Arc::new(strings), nulls)
     }
 }
 
@@ -336,6 +454,55 @@ mod tests {
                 (text.len(), text.bytes(), ints.len(), flags.len()),
                 (0, 0, 0, 0)
             );
+        }
+    }
+
+    /// Lists (empty, with null items, long) at the rows of every pattern give the arrays of
+    /// Arrow's `ListBuilder`, batch after batch.
+    #[test]
+    fn lists_match_arrow_builders() {
+        use arrow_array::builder::ListBuilder;
+        use arrow_schema::{DataType, Field};
+        let item = Arc::new(Field::new("item", DataType::Utf8, true));
+        let mut ours = ListColumn::default();
+        for rows in patterns() {
+            let mut theirs = ListBuilder::new(StringBuilder::new()).with_field(item.clone());
+            for (row, cell) in rows.iter().enumerate() {
+                let Some(v) = cell else {
+                    theirs.append_null();
+                    continue;
+                };
+                // v % 4 items: "", "é", null, a long one...
+                for i in 0..v % 4 {
+                    match (v + i) % 3 {
+                        0 => {
+                            ours.null_item();
+                            theirs.values().append_null();
+                        }
+                        k => {
+                            let text = "é".repeat(k as usize * (*v as usize % 7));
+                            ours.text().extend_from_slice(text.as_bytes());
+                            ours.end_item();
+                            theirs.values().append_value(&text);
+                        }
+                    }
+                }
+                ours.commit(row as u32);
+                theirs.append(true);
+            }
+            let (n, ours_array, theirs_array) = (
+                rows.len(),
+                ours.finish(item.clone(), rows.len(), (1, 2, 3)),
+                theirs.finish(),
+            );
+            assert_eq!(ours_array, theirs_array, "{rows:?}");
+            assert_eq!(ours_array.len(), n);
+            assert_eq!(
+                ours_array.nulls().is_some(),
+                theirs_array.null_count() > 0,
+                "{rows:?}"
+            );
+            assert_eq!((ours.len(), ours.items(), ours.bytes()), (0, 0, 0));
         }
     }
 

@@ -351,6 +351,37 @@ fn number_at(buf: &[u8], start: usize) -> Result<(Span, usize)> {
     Ok((span, end))
 }
 
+/// The array whose `[` is at `open`, when its elements are all strings (or it has none, like
+/// most of a record's lists): its span and the position after it, its strings' ends found with
+/// `find`. `None` when it holds anything else: the caller scans it in full, from `open`, and
+/// finds the same errors (any error here is one in a string that the full scan reaches, all
+/// elements before it being strings).
+#[inline]
+fn string_array(buf: &[u8], open: usize, find: impl Find) -> Result<Option<(Span, usize)>> {
+    let mut p = skip_ws(buf, open + 1);
+    if buf.get(p) != Some(&b']') {
+        loop {
+            if buf.get(p) != Some(&b'"') {
+                return Ok(None);
+            }
+            let (_, after) = string_at(buf, p, find)?;
+            p = skip_ws(buf, after);
+            match buf.get(p) {
+                Some(b',') => p = skip_ws(buf, p + 1),
+                Some(b']') => break,
+                _ => return Ok(None),
+            }
+        }
+    }
+    let span = Span {
+        start: open as u32,
+        end: p as u32 + 1,
+        kind: Kind::Array,
+        escaped: false,
+    };
+    Ok(Some((span, p + 1)))
+}
+
 /// The `"key":` at `pos` (whitespace allowed around it): the key's span and the position
 /// after the colon.
 #[inline(always)]
@@ -682,6 +713,21 @@ pub(crate) fn scan_object_with(
                     (value, pos) = number_at(line, pos)?;
                     value
                 }
+                Some(b'[') if limits.max_depth > 1 => {
+                    let value;
+                    (value, pos) = match string_array(line, pos, find)? {
+                        Some(scanned) => scanned,
+                        None => {
+                            let mut s = Scanner {
+                                buf: line,
+                                pos,
+                                limits,
+                            };
+                            (s.value(1)?, s.pos)
+                        }
+                    };
+                    value
+                }
                 _ => {
                     let mut s = Scanner {
                         buf: line,
@@ -795,7 +841,18 @@ pub(crate) fn array_elements(token: &[u8], limits: &Limits, mut f: impl FnMut(Sp
     if s.peek() == Some(b']') {
         return;
     }
-    while let Ok(v) = s.value(1) {
+    loop {
+        // Strings (most elements) without the call to `Scanner::value`.
+        s.skip_ws();
+        let v = if s.peek() == Some(b'"') {
+            string_at(token, s.pos, Search).map(|(v, after)| {
+                s.pos = after;
+                v
+            })
+        } else {
+            s.value(1)
+        };
+        let Ok(v) = v else { break };
         f(v);
         s.skip_ws();
         if s.peek() != Some(b',') {
@@ -1112,6 +1169,105 @@ mod tests {
         for (line, want) in cases {
             assert_eq!(scan(line).unwrap_err(), want, "line {line}");
         }
+    }
+
+    /// Arrays of strings are scanned without the nested scanner; anything else falls back to
+    /// it. Either way the span, the position after it and the errors are the full scan's.
+    #[test]
+    fn string_arrays_scan_like_any_array() {
+        let cases = [
+            (r#"[]"#, true),
+            (r#"[ ]"#, true),
+            (r#"["a"]"#, true),
+            (r#"[ "a" , "b\"c" ,"\u00e9"]"#, true),
+            (r#"["",""]"#, true),
+            (r#"["a",1]"#, false),
+            (r#"[1,"a"]"#, false),
+            (r#"[["a"]]"#, false),
+            (r#"["a",]"#, false),
+            (r#"[,"a"]"#, false),
+            (r#"["a" "b"]"#, false),
+            (r#"["a""#, false),
+            (r#"["a"#, false),
+            (r#"["a\x"]"#, true),
+            (r#"["\ud800"]"#, true),
+        ];
+        let limits = Limits::default();
+        for (array, fast) in cases {
+            let line = format!("{array},\"next\":1}}");
+            let buf = line.as_bytes();
+            let mut full = Scanner {
+                buf,
+                pos: 0,
+                limits: &limits,
+            };
+            let want = full.value(1).map(|v| (v.start, v.end, v.kind, full.pos));
+            for got in [
+                string_array(buf, 0, Search),
+                string_array(buf, 0, find::Marks::default().build(buf)),
+            ] {
+                match got {
+                    Ok(Some((v, pos))) => {
+                        assert!(fast, "{array}");
+                        assert_eq!(Ok((v.start, v.end, v.kind, pos)), want, "{array}");
+                        assert!(!v.escaped);
+                    }
+                    Ok(None) => assert!(!fast, "{array}"),
+                    Err(e) => {
+                        assert!(fast, "{array}");
+                        assert_eq!(Err(e), want, "{array}");
+                    }
+                }
+            }
+        }
+        // The top-level scan takes the fast path (strings' ends from the marks) only where
+        // the nesting limit allows an array at all.
+        assert_eq!(
+            scan(r#"{"a":["x", "y"],"b":[]}"#).unwrap(),
+            [
+                ("a".to_string(), r#"["x", "y"]"#.to_string()),
+                ("b".to_string(), "[]".to_string())
+            ]
+        );
+        let flat = Limits {
+            max_depth: 1,
+            ..Limits::default()
+        };
+        let e = scan_object(br#"{"a":["x"]}"#, &flat, &mut Vec::new()).unwrap_err();
+        assert_eq!(e.position, 5, "{e:?}");
+        assert!(e.message.starts_with("nesting deeper"), "{e:?}");
+    }
+
+    /// The elements of an array (strings take a shortcut), with their kinds and whitespace.
+    #[test]
+    fn array_elements_of_every_kind() {
+        let token = br#"[ "a" , "b\n",1.5,{"x":[1]} ,[ ], null,true ,"" ]"#;
+        let mut got = Vec::new();
+        array_elements(token, &Limits::default(), |e| {
+            got.push((
+                e.kind,
+                String::from_utf8(e.bytes(token).to_vec()).unwrap(),
+                e.escaped,
+            ))
+        });
+        let want = [
+            (Kind::String, "a", false),
+            (Kind::String, "b\\n", true),
+            (Kind::Number, "1.5", false),
+            (Kind::Object, r#"{"x":[1]}"#, false),
+            (Kind::Array, "[ ]", false),
+            (Kind::Null, "null", false),
+            (Kind::True, "true", false),
+            (Kind::String, "", false),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(k, s, e)| (*k, s.to_string(), *e))
+            .collect();
+        assert_eq!(got, want);
+        let mut none = 0;
+        array_elements(b"[ ]", &Limits::default(), |_| none += 1);
+        assert_eq!(none, 0);
     }
 
     #[test]
