@@ -242,7 +242,9 @@ pub(crate) fn int64(span: &Span, line: &[u8]) -> Coerced<i64> {
 /// `Float64` columns.
 pub(crate) fn float64(span: &Span, line: &[u8]) -> Coerced<f64> {
     let t = missing_or_keep!(numeric_text(span, line));
-    if !is_json_number(t) {
+    // A number token passed the scanner's checks of the same grammar; a string is checked
+    // here (Rust's `f64` parser also takes `inf`, `+1`, `1.` and `.5`).
+    if span.kind != Kind::Number && !is_json_number(t) {
         return Coerced::Keep;
     }
     // A JSON number is ASCII: `utf8` needs no check.
