@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{ListBuilder, StringBuilder};
+use arrow_array::builder::StringBuilder;
 use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{new_null_array, ArrayRef, RecordBatch, StructArray};
 use arrow_buffer::NullBufferBuilder;
-use arrow_schema::{DataType, Field, SchemaRef};
+use arrow_schema::{DataType, SchemaRef};
 
 use crate::coerce::{self, Coerced};
 use crate::column::{FixedColumn, ListColumn, StrColumn};
@@ -17,7 +17,8 @@ use crate::schema::{registry, ColumnKind, Table, Target, NO_COLUMN};
 /// `supporting_data`: `{data_type, data_values[]}` as a struct.
 struct SupportingDataBuilder {
     data_type: StringBuilder,
-    data_values: ListBuilder<StringBuilder>,
+    /// Not padded: a row without a list is null in it.
+    data_values: ListColumn,
     validity: NullBufferBuilder,
 }
 
@@ -59,7 +60,6 @@ trait AppendNulls {
 impl AppendNulls for SupportingDataBuilder {
     fn append_nulls(&mut self, n: usize) {
         self.data_type.append_nulls(n);
-        self.data_values.append_nulls(n);
         self.validity.append_n_nulls(n);
     }
 }
@@ -81,14 +81,6 @@ enum ColumnBuilder {
     Support(Box<Padded<SupportingDataBuilder>>),
 }
 
-fn list_builder() -> ListBuilder<StringBuilder> {
-    ListBuilder::new(StringBuilder::new()).with_field(Arc::new(Field::new(
-        "item",
-        arrow_schema::DataType::Utf8,
-        true,
-    )))
-}
-
 impl ColumnBuilder {
     fn new(kind: ColumnKind) -> Self {
         match kind {
@@ -103,7 +95,7 @@ impl ColumnBuilder {
             ColumnKind::SupportingData => {
                 ColumnBuilder::Support(Box::new(Padded::new(SupportingDataBuilder {
                     data_type: StringBuilder::new(),
-                    data_values: list_builder(),
+                    data_values: ListColumn::default(),
                     validity: NullBufferBuilder::new(0),
                 })))
             }
@@ -148,33 +140,44 @@ impl ColumnBuilder {
                     .with_data_type(data_type.clone()),
             ),
             ColumnBuilder::LocalTs(c) => Arc::new(c.finish::<TimestampMillisecondType>(rows, next)),
-            ColumnBuilder::List(c) => {
-                let DataType::List(item) = data_type else {
-                    unreachable!("string_list columns are lists")
-                };
-                let next_lists = (next, scale(c.items()), scale(c.bytes()));
-                Arc::new(c.finish(item.clone(), rows, next_lists))
-            }
+            ColumnBuilder::List(c) => Arc::new(finish_list(c, data_type, rows, scale)),
             ColumnBuilder::Support(p) => {
                 let s = p.end_batch(rows);
                 let DataType::Struct(fields) = data_type else {
                     unreachable!("supporting_data is a struct column")
                 };
-                let fields = fields.clone();
-                let children: Vec<ArrayRef> = vec![
-                    Arc::new(s.data_type.finish()),
-                    Arc::new(s.data_values.finish()),
-                ];
-                Arc::new(StructArray::new(fields, children, s.validity.finish()))
+                let values = finish_list(&mut s.data_values, fields[1].data_type(), rows, scale);
+                let children: Vec<ArrayRef> =
+                    vec![Arc::new(s.data_type.finish()), Arc::new(values)];
+                Arc::new(StructArray::new(
+                    fields.clone(),
+                    children,
+                    s.validity.finish(),
+                ))
             }
         }
     }
 }
 
+/// [`ListColumn::finish`] for a column of type `data_type` (a list), with room for `scale` of
+/// this batch's lists, items and text in the next.
+fn finish_list(
+    c: &mut ListColumn,
+    data_type: &DataType,
+    rows: usize,
+    scale: impl Fn(usize) -> usize,
+) -> arrow_array::ListArray {
+    let DataType::List(item) = data_type else {
+        unreachable!("string_list columns are lists")
+    };
+    let next = (scale(c.len()), scale(c.items()), scale(c.bytes()));
+    c.finish(item.clone(), rows, next)
+}
+
 /// Reusable scratch space for one record.
 pub(crate) struct Scratch {
+    /// Unescaped text of a value.
     pub text: String,
-    pub bytes: Vec<u8>,
 }
 
 /// Views bytes the decoder has already validated as UTF-8.
@@ -199,26 +202,6 @@ pub(crate) fn str_of<'a>(span: &Span, line: &'a [u8], scratch: &'a mut String) -
         scratch.as_str()
     } else {
         utf8(raw)
-    }
-}
-
-/// Appends one JSON element of a list (`buf` holds the element bytes).
-fn append_list_item(
-    list: &mut ListBuilder<StringBuilder>,
-    v: &Span,
-    buf: &[u8],
-    scratch: &mut Scratch,
-) {
-    let values = list.values();
-    match v.kind {
-        Kind::Null => values.append_null(),
-        Kind::String => values.append_value(str_of(v, buf, &mut scratch.text)),
-        Kind::Number | Kind::True | Kind::False => values.append_value(utf8(v.bytes(buf))),
-        Kind::Object | Kind::Array => {
-            scratch.bytes.clear();
-            json::push_compact(v.bytes(buf), &mut scratch.bytes);
-            values.append_value(utf8(&scratch.bytes))
-        }
     }
 }
 
@@ -504,8 +487,8 @@ fn append_list(c: &mut ListColumn, v: &Span, row: u32, cx: &mut Context<'_>) -> 
         }
         Kind::String if coerce::is_placeholder(v.bytes(line)) => {}
         Kind::String => {
-            let s = str_of(v, line, &mut scratch.text).to_owned();
-            match embedded_json(&s, limits) {
+            let s = str_of(v, line, &mut scratch.text);
+            match embedded_json(s, limits) {
                 Some(inner) if inner.kind == Kind::Array => {
                     let token = inner.token(s.as_bytes());
                     json::array_elements(token, limits, |e| list_item(c, &e, token));
@@ -571,7 +554,6 @@ fn append_support(
     let s = &mut p.builder;
     if null {
         s.data_type.append_null();
-        s.data_values.append_null();
         s.validity.append_null();
     } else {
         match data_type {
@@ -581,15 +563,10 @@ fn append_support(
             }
             _ => s.data_type.append_null(),
         }
-        match data_values {
-            Some(dv) if dv.kind == Kind::Array => {
-                let inner = dv.token(token);
-                json::array_elements(inner, limits, |e| {
-                    append_list_item(&mut s.data_values, &e, inner, scratch)
-                });
-                s.data_values.append(true);
-            }
-            _ => s.data_values.append_null(),
+        if let Some(dv) = data_values.filter(|dv| dv.kind == Kind::Array) {
+            let inner = dv.token(token);
+            json::array_elements(inner, limits, |e| list_item(&mut s.data_values, &e, inner));
+            s.data_values.commit(row);
         }
         s.validity.append_non_null();
     }

@@ -287,12 +287,14 @@ impl ListColumn {
         self.null_items.clear();
         // SAFETY: as in `StrColumn::finish`: the item offsets start at 0, never decrease and
         // end at `values.len()`, and `values` is a concatenation of UTF-8 texts; the list
-        // offsets are item counts, increasing, the last one `count`.
-        let strings = unsafe {
+        // offsets are item counts, never decreasing, the last one `count`.
+        let (strings, offsets) = unsafe {
             let item_offsets = OffsetBuffer::new_unchecked(ScalarBuffer::from(item_offsets));
-            StringArray::new_unchecked(item_offsets, Buffer::from_vec(values), item_nulls)
+            (
+                StringArray::new_unchecked(item_offsets, Buffer::from_vec(values), item_nulls),
+                OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)),
+            )
         };
-        let offsets = unsafe { OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)) };
         ListArray::new(item, offsets, Arc::new(strings), nulls)
     }
 }
@@ -472,7 +474,8 @@ mod tests {
                     theirs.append_null();
                     continue;
                 };
-                // v % 4 items: "", "é", null, a long one...
+                // `v % 4` items (none for some rows): nulls, and "é" repeated up to 12 times
+                // (empty when `v % 7` is 0).
                 for i in 0..v % 4 {
                     match (v + i) % 3 {
                         0 => {

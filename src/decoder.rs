@@ -184,7 +184,6 @@ impl Decoder {
                 generation: 0,
                 scratch: Scratch {
                     text: String::new(),
-                    bytes: Vec::new(),
                 },
             },
             route_ids: RouteIds {

@@ -347,6 +347,57 @@ fn small_over_long_lines_are_kept_whole_and_crlf_is_not_part_of_raw() {
     assert_eq!(t.num_rows(Table::Unknown), 1);
 }
 
+/// `supporting_data`'s parts row by row: a list with items of every kind, a row without the
+/// field, a struct whose list is null, a null struct, a struct with an empty list only.
+#[test]
+fn supporting_data_row_by_row() {
+    let t = run(br#"{"type":"admin_audit_logs","supporting_data":{"data_type":"user","data_values":["a","b\u00e9",null,1,{"k": [true]}]}}
+{"type":"admin_audit_logs"}
+{"type":"admin_audit_logs","supporting_data":{"data_type":"x","data_values":null}}
+{"type":"admin_audit_logs","supporting_data":null}
+{"type":"admin_audit_logs","supporting_data":{"data_values":[]}}
+"#);
+    let b = t.concat(Table::Audit);
+    let sd = b.column_by_name("supporting_data").unwrap().as_struct();
+    let valid: Vec<bool> = (0..sd.len()).map(|i| sd.is_valid(i)).collect();
+    assert_eq!(valid, [true, false, true, false, true]);
+    let types = sd.column(0).as_string::<i32>();
+    let types: Vec<Option<&str>> = (0..types.len())
+        .map(|i| types.is_valid(i).then(|| types.value(i)))
+        .collect();
+    assert_eq!(types, [Some("user"), None, Some("x"), None, None]);
+    let lists = sd.column(1).as_list::<i32>();
+    let rows: Vec<Option<Vec<Option<String>>>> = (0..lists.len())
+        .map(|i| {
+            lists.is_valid(i).then(|| {
+                let items = lists.value(i);
+                let items = items.as_string::<i32>();
+                (0..items.len())
+                    .map(|j| items.is_valid(j).then(|| items.value(j).to_string()))
+                    .collect()
+            })
+        })
+        .collect();
+    let item = |s: &str| Some(s.to_string());
+    assert_eq!(
+        rows,
+        [
+            Some(vec![
+                item("a"),
+                item("bé"),
+                None,
+                item("1"),
+                item(r#"{"k":[true]}"#)
+            ]),
+            None,
+            None,
+            None,
+            Some(vec![]),
+        ]
+    );
+    assert_eq!(extra(&t, Table::Audit), vec![None; 5]);
+}
+
 #[test]
 fn placeholders_and_nulls_in_nested_and_routing_fields() {
     let t = run(br#"{"type":"admin_audit_logs","supporting_data":""}
