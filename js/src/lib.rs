@@ -9,6 +9,7 @@
 //! `Error`s whose `name` tells the kind (see [`error::to_js`]).
 #![warn(missing_docs)]
 
+mod alloc;
 pub mod engine;
 pub mod error;
 pub mod options;
