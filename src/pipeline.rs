@@ -93,14 +93,19 @@ struct Buffers(Arc<Mutex<Vec<Buf>>>);
 const KEPT_BUFFERS: usize = 16;
 
 impl Buffers {
-    fn take(&self) -> Buf {
+    /// A cleared buffer: a returned one, or a new one with room for `capacity` bytes (so that
+    /// filling it does not copy it over and over as it grows).
+    fn take(&self, capacity: usize) -> Buf {
         let mut buf = self
             .0
             .lock()
             .map(|mut p| p.pop())
             .ok()
             .flatten()
-            .unwrap_or_default();
+            .unwrap_or_else(|| Buf {
+                data: Vec::with_capacity(capacity),
+                len: 0,
+            });
         buf.clear();
         buf
     }
@@ -503,6 +508,11 @@ impl<'a> Splitter<'a> {
         }
     }
 
+    /// The capacity of a new block buffer: a block, and the read that ends it.
+    fn buffer_capacity(&self) -> usize {
+        self.block_size.saturating_add(CHUNK_SIZE)
+    }
+
     /// Counters of the fallback decoder (the workers count the blocks).
     fn stats(&self) -> &Stats {
         self.fallback.stats()
@@ -523,7 +533,7 @@ impl<'a> Splitter<'a> {
             offset: 0,
             started: false,
         };
-        let mut buf = self.buffers.take();
+        let mut buf = self.buffers.take(self.buffer_capacity());
         // Bytes of `buf` known to hold no newline (from the start), and the size `buf` is
         // filled to before cutting.
         let (mut searched, mut want) = (0usize, self.block_size);
@@ -578,7 +588,7 @@ impl<'a> Splitter<'a> {
                 }
             };
             (searched, want) = (0, self.block_size);
-            let mut rest = self.buffers.take();
+            let mut rest = self.buffers.take(self.buffer_capacity());
             rest.extend_from_slice(&buf.bytes()[cut..]);
             let carried = count_newlines(rest.bytes());
             let lines = newlines - carried;
@@ -648,7 +658,7 @@ impl<'a> Splitter<'a> {
             let bytes = chunk.bytes();
             if let Some(nl) = memchr::memchr(b'\n', bytes) {
                 self.fallback.push(&bytes[..=nl]);
-                let mut rest = self.buffers.take();
+                let mut rest = self.buffers.take(self.buffer_capacity());
                 rest.extend_from_slice(&bytes[nl + 1..]);
                 break Some(rest);
             }
