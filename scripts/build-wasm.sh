@@ -37,11 +37,15 @@ TARGET=wasm32-unknown-unknown
 export CARGO_TARGET_DIR="$ROOT/target/wasm"
 CARGO_ARGS=(-p netskope-arrow-wasm --target "$TARGET" --profile wasm-release)
 [ -n "$FEATURES" ] && CARGO_ARGS+=(--features "$FEATURES")
+# `--cfg folded_multiply` tells ahash (the hasher of Parquet's dictionary encoder) to fold a
+# 64x64 -> 128-bit product, as its build script does on 64-bit targets. Without it ahash takes a
+# path with three byte swaps per step, which wasm has no instruction for: hashing took 9% of a
+# conversion in Node, 3% + 3.6% (`__multi3`) with it. Only ahash reads this cfg.
+RUSTFLAGS_WASM="--cfg folded_multiply"
 if [ "$SIMD" = 1 ]; then
-    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128"
-else
-    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=""
+    RUSTFLAGS_WASM="-C target-feature=+simd128 $RUSTFLAGS_WASM"
 fi
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$RUSTFLAGS_WASM"
 BUILD_STD=()
 CARGO_CMD=cargo
 
