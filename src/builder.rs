@@ -168,7 +168,7 @@ fn finish_list(
     scale: impl Fn(usize) -> usize,
 ) -> arrow_array::ListArray {
     let DataType::List(item) = data_type else {
-        unreachable!("string_list columns are lists")
+        unreachable!("a ListColumn's column type is a list")
     };
     let next = (scale(c.len()), scale(c.items()), scale(c.bytes()));
     c.finish(item.clone(), rows, next)
