@@ -125,6 +125,8 @@ size_report() {
 ensure_wasm_target
 ensure_wasm_bindgen
 ensure_npm
+# zstd's C sources (zstd-sys) are compiled for wasm32 by clang; gcc has no wasm32 target.
+case ",$FEATURES," in *,zstd,*) apt_install clang clang ;; esac
 
 say "cargo build ${CARGO_ARGS[*]} ${BUILD_STD[*]}"
 if [ ${#BUILD_STD[@]} -gt 0 ]; then
