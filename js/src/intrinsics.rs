@@ -18,6 +18,7 @@
 /// `a` and `b` must be valid for reads of `n` bytes.
 // Natively only the tests call it.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[inline(always)]
 unsafe fn compare(a: *const u8, b: *const u8, n: usize) -> i32 {
     let mut i = 0;
     while i + 8 <= n {
