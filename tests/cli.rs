@@ -300,3 +300,67 @@ fn schema_command_prints_every_table() {
     let o = bin().arg("tables").output().unwrap();
     assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 9);
 }
+
+/// The CLI allocates with jemalloc, with the options of `src/allocator.rs`: pages freed go back
+/// to the system after 1 s. jemalloc prints its options (as JSON, on stderr) when asked through
+/// the environment, which adds to the built-in ones.
+#[cfg(not(target_env = "msvc"))]
+#[test]
+fn the_cli_runs_on_jemalloc_with_its_options() {
+    let o = bin()
+        .arg("tables")
+        .env("_RJEM_MALLOC_CONF", "stats_print:true,stats_print_opts:J")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    let start = stderr.find('{').expect("jemalloc's statistics on stderr");
+    let v: serde_json::Value = serde_json::from_str(&stderr[start..]).unwrap();
+    let opt = &v["jemalloc"]["opt"];
+    assert_eq!(opt["dirty_decay_ms"], 1000, "{opt}");
+    assert_eq!(opt["muzzy_decay_ms"], 0, "{opt}");
+    // Switched on at run time, for two threads or more (next test).
+    assert_eq!(opt["background_thread"], false, "{opt}");
+}
+
+/// A conversion on two threads has jemalloc's background thread return freed pages
+/// (`purge_in_background` in `src/bin/netskope-arrow.rs`): its threads are seen in
+/// `/proc` while the CLI waits for its input on stdin.
+#[cfg(target_os = "linux")]
+#[test]
+fn two_thread_conversions_purge_on_jemalloc_background_thread() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["convert", "-q", "--threads", "2", "--out"])
+        .arg(dir.path())
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let tasks = std::path::PathBuf::from(format!("/proc/{}/task", child.id()));
+    let names = || -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&tasks) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
+            .map(|n| n.trim().to_string())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = names();
+    while !seen.iter().any(|n| n == "jemalloc_bg_thd") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        seen = names();
+    }
+    let input = std::fs::read(repo_path("samples/tenant-export-v2.ndjson")).unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(
+        seen.iter().any(|n| n == "jemalloc_bg_thd"),
+        "no background thread among {seen:?}"
+    );
+}
