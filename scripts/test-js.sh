@@ -17,7 +17,7 @@ cargo fmt -p netskope-arrow-wasm -- --check
 say "clippy (js/, wasm32, -D warnings)"
 CARGO_TARGET_DIR="$ROOT/target/wasm" cargo clippy -p netskope-arrow-wasm --target wasm32-unknown-unknown --quiet -- -D warnings
 CARGO_TARGET_DIR="$ROOT/target/wasm" cargo clippy -p netskope-arrow-wasm --target wasm32-unknown-unknown --features brotli --quiet -- -D warnings
-say "Rust unit tests (js/src: engine.rs, alloc.rs, intrinsics.rs; native)"
+say "Rust unit tests (js/src: engine.rs, alloc.rs; native)"
 CARGO_TARGET_DIR="$ROOT/target/wasm-native" cargo test -p netskope-arrow-wasm --lib --quiet
 
 say "Node tests (node --test, nodejs build, the web build for memory growth; Parquet read back by pyarrow and DuckDB)"

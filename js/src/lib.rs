@@ -12,7 +12,6 @@
 mod alloc;
 pub mod engine;
 pub mod error;
-mod intrinsics;
 pub mod options;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
