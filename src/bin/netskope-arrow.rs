@@ -142,7 +142,8 @@ type CliResult = Result<(), (u8, String)>;
 /// thread that jemalloc started would have to survive `fork`, multiprocessing's default on
 /// Linux).
 fn purge_in_background() {
-    #[cfg(not(target_env = "msvc"))]
+    // Where the `jemalloc` feature has jemalloc (Cargo.toml), as in `src/allocator.rs`.
+    #[cfg(not(any(target_env = "msvc", target_family = "wasm")))]
     {
         let mut on = true;
         // SAFETY: "background_thread" is a writable `bool` option; `newp` points to a `bool`
