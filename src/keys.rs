@@ -249,8 +249,16 @@ impl KeyView<'_> {
     #[inline(always)]
     pub fn get(&self, key: &[u8], words: &KeyWords) -> Option<u16> {
         let h = words.hash();
-        let d = self.disp[(h >> (64 - self.bucket_bits)) as usize];
-        let s = self.slots[displaced(h, d, self.slot_bits)];
+        let bucket = (h >> (64 - self.bucket_bits)) as usize;
+        debug_assert!(bucket < self.disp.len());
+        // SAFETY: `disp` has `1 << bucket_bits` entries (`KeyIndex::new`), and `bucket` is the
+        // top `bucket_bits` bits of a `u64`.
+        let d = unsafe { *self.disp.get_unchecked(bucket) };
+        let slot = displaced(h, d, self.slot_bits);
+        debug_assert!(slot < self.slots.len());
+        // SAFETY: `slots` has `1 << slot_bits` entries, and `displaced` keeps the top
+        // `slot_bits` bits of a `u64`.
+        let s = unsafe { *self.slots.get_unchecked(slot) };
         let found = s.head == words.head
             && s.mid == words.mid
             && s.tail == words.tail
