@@ -70,6 +70,11 @@ unsafe impl GlobalAlloc for Allocator {
 
 /// [`Allocator::realloc`] of a large block to a larger size: in place when jemalloc can,
 /// otherwise into a new block, copying `layout.size()` bytes.
+///
+/// # Safety
+/// As for `GlobalAlloc::realloc`: `ptr` is a live block of this allocator allocated with
+/// `layout`, and `new_size` (larger than `layout.size()`) rounded up to `layout.align()` does
+/// not overflow `isize`.
 #[cold]
 unsafe fn grow(ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
     // SAFETY: `ptr` is a live block of jemalloc's; `xallocx` resizes it in place (so it keeps
