@@ -23,7 +23,8 @@ static GLOBAL: Allocator = Allocator;
 
 /// Blocks at least this large are grown by [`Allocator::realloc`] itself: jemalloc's smallest
 /// "large" size class with 4 KiB pages. Smaller blocks share slabs, and their size classes are
-/// at most a few bytes to a page apart.
+/// at most 2 KiB apart (8 KiB, 10 KiB, 12 KiB, 14 KiB below it): with every size on this path,
+/// the zero-page reads were no fewer (BENCHMARKS.md).
 const OWN_GROWTH_BYTES: usize = 16 << 10;
 
 /// jemalloc, except that a large block that has to move when it grows is copied for the bytes
@@ -75,7 +76,9 @@ unsafe impl GlobalAlloc for Allocator {
 /// As for `GlobalAlloc::realloc`: `ptr` is a live block of this allocator allocated with
 /// `layout`, and `new_size` (larger than `layout.size()`) rounded up to `layout.align()` does
 /// not overflow `isize`.
-#[cold]
+// Not inlined into `realloc`, whose small-block path is the common one; not `#[cold]`
+// either: Parquet's writers grow large vectors on every page.
+#[inline(never)]
 unsafe fn grow(ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
     // SAFETY: `ptr` is a live block of jemalloc's; `xallocx` resizes it in place (so it keeps
     // its address, and its alignment) or not at all, and returns the block's size after.
