@@ -432,7 +432,7 @@ fn append_value(column: &mut ColumnBuilder, v: &Span, row: u32, cx: &mut Context
         ColumnBuilder::Str(c) => match v.kind {
             Kind::String if !v.escaped => c.push_slice(row, line, v.start as usize, v.end as usize),
             Kind::String => {
-                json::unescape_bytes(v.bytes(line), c.text());
+                json::unescape_span(line, v, c.text());
                 c.commit(row);
             }
             Kind::Number => c.push_slice(row, line, v.start as usize, v.end as usize),
@@ -508,7 +508,7 @@ fn append_list(c: &mut ListColumn, v: &Span, row: u32, cx: &mut Context<'_>) -> 
 fn list_item(c: &mut ListColumn, v: &Span, buf: &[u8]) {
     match v.kind {
         Kind::Null => return c.null_item(),
-        Kind::String if v.escaped => json::unescape_bytes(v.bytes(buf), c.text()),
+        Kind::String if v.escaped => json::unescape_span(buf, v, c.text()),
         Kind::String | Kind::Number | Kind::True | Kind::False => {
             c.text().extend_from_slice(v.bytes(buf))
         }

@@ -200,9 +200,15 @@ fn string_end_escaped(buf: &[u8], mut at: usize, find: impl Find) -> Result<(usi
 }
 
 /// Validates the escape sequence whose backslash is at `at`; returns the position after it.
+/// A simple escape is looked up in [`SIMPLE_ESCAPE`] (a jump table over the escaped byte
+/// missed often on V1 records, which mix `\/`, `\\` and `\u`).
+#[inline(always)]
 fn escape(buf: &[u8], at: usize) -> Result<usize> {
-    match buf.get(at + 1) {
-        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 2),
+    let c = buf.get(at + 1).copied();
+    if SIMPLE_ESCAPE[usize::from(c.unwrap_or(0))] != 0 {
+        return Ok(at + 2);
+    }
+    match c {
         Some(b'u') => {
             let hi = hex4(buf, at + 2)
                 .ok_or_else(|| bad_escape(at, "\\u must be followed by 4 hex digits"))?;
@@ -883,62 +889,65 @@ pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
 
 /// [`unescape_into`] for a byte buffer that holds UTF-8 text: appends valid UTF-8.
 pub(crate) fn unescape_bytes(raw: &[u8], buf: &mut Vec<u8>) {
+    unescape_in(raw, 0, raw.len(), buf);
+}
+
+/// Decodes the text of the string `span` (escaped, between its quotes) of `line`, appending to
+/// `out` like [`unescape_bytes`]. The bytes of `line` after the text are read, never used:
+/// with them, the text's last bytes are loaded like any others.
+#[inline]
+pub(crate) fn unescape_span(line: &[u8], span: &Span, out: &mut Vec<u8>) {
+    debug_assert_eq!(span.kind, Kind::String);
+    unescape_in(line, span.start as usize, span.end as usize, out);
+}
+
+/// [`unescape_span`] for the text `start..end` of `line`.
+///
+/// The text is copied 16 bytes at a time up to each backslash (at the line's end, the text's
+/// last bytes are read in overlapping loads, so that no byte-by-byte loop ends a run), and
+/// each escape is decoded without a jump table: a table gives a simple escape's byte, and a
+/// `\uXXXX` of the Basic Multilingual Plane is encoded as UTF-8 without a branch on its
+/// length. V1 records escape every `/` and every non-ASCII character, so this decides the
+/// speed of their string columns.
+fn unescape_in(line: &[u8], start: usize, end: usize, buf: &mut Vec<u8>) {
+    let raw = &line[start..end];
     let n = raw.len();
     let base = buf.len();
     // Decoding never lengthens (`\\x` becomes 1 byte, `\\uXXXX` at most 3, a surrogate pair
     // of 12 bytes 4, anything else is copied byte for byte), so the text read so far (`i`) is
-    // never shorter than the text written (`w`): `w <= i <= n`. With 8 spare bytes, an 8-byte
-    // word or a 4-byte character can always be stored at `w`.
-    buf.reserve(n + 8);
-    let src = raw.as_ptr();
-    // SAFETY (every `dst` write below): `dst` has room for `n + 8` bytes and each write is of
-    // at most 8 bytes at `w <= n`.
+    // never shorter than the text written (`w`): `w <= i <= n`. With 16 spare bytes, 16 bytes
+    // or a 4-byte character can always be stored at `w < n`.
+    buf.reserve(n + 16);
+    // SAFETY (every `dst` write below): `dst` has room for `n + 16` bytes and each write is of
+    // at most 16 bytes at `w < n`.
     let dst = unsafe { buf.as_mut_ptr().add(base) };
     let (mut i, mut w) = (0, 0);
-    loop {
-        // Copy up to the next backslash, 8 bytes at a time: the word is stored whole and only
-        // its bytes before a backslash count.
-        let mut run = 8;
-        while run == 8 && i + 8 <= n {
-            // SAFETY: `i + 8 <= n`: the 8 bytes are within `raw`.
-            let word = unsafe { src.add(i).cast::<u64>().read_unaligned() };
-            unsafe { dst.add(w).cast::<u64>().write_unaligned(word) };
-            let marks = find::byte_marks(u64::from_le(word), b'\\');
-            run = if marks == 0 {
-                8
-            } else {
-                (marks.trailing_zeros() / 8) as usize
-            };
-            i += run;
-            w += run;
-        }
-        if run == 8 {
-            // Fewer than 8 bytes left: copied one by one up to a backslash.
-            while i < n && raw[i] != b'\\' {
-                unsafe { dst.add(w).write(raw[i]) };
-                i += 1;
-                w += 1;
-            }
-        }
-        // At a backslash, or at the end.
-        if i + 1 >= n {
-            if i < n {
-                // A backslash that ends the text (not reachable from the scanner): as it is.
-                unsafe { dst.add(w).write(b'\\') };
-                w += 1;
-            }
-            break;
-        }
-        let c = raw[i + 1];
-        let simple = match c {
-            b'"' | b'\\' | b'/' => c,
-            b'b' => 0x08,
-            b'f' => 0x0C,
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
-            _ => 0,
+    while i < n {
+        // The next 16 bytes are stored whole; only those of the text before a backslash
+        // count.
+        let keep = (n - i).min(16);
+        let backslashes = if start + i + 16 <= line.len() {
+            // SAFETY: the 16 bytes at `start + i` are within `line`.
+            unsafe { copy_16(line.as_ptr().add(start + i), dst.add(w)) }
+        } else {
+            let last = load_16(raw, i).to_le_bytes();
+            unsafe { copy_16(last.as_ptr(), dst.add(w)) }
         };
+        // `keep <= 16` and the marks are of 16 bytes: the bit at `keep` bounds the run.
+        let run = (backslashes | 1 << keep).trailing_zeros() as usize;
+        i += run;
+        w += run;
+        if run == keep {
+            continue;
+        }
+        // At a backslash of the text.
+        let Some(&c) = raw.get(i + 1) else {
+            // A backslash that ends the text (not reachable from the scanner): as it is
+            // (already stored with the run).
+            w += 1;
+            break;
+        };
+        let simple = SIMPLE_ESCAPE[c as usize];
         if simple != 0 {
             unsafe { dst.add(w).write(simple) };
             w += 1;
@@ -955,26 +964,30 @@ pub(crate) fn unescape_bytes(raw: &[u8], buf: &mut Vec<u8>) {
             continue;
         };
         i += 6;
-        let lo = if (0xD800..0xDC00).contains(&hi) && raw.get(i..i + 2) == Some(&b"\\u"[..]) {
+        if !(0xD800..0xE000).contains(&hi) {
+            let (utf8, len) = bmp_utf8(hi);
+            // SAFETY: 4 bytes at `w < n`, within the spare bytes; `len` of them count.
+            unsafe { dst.add(w).cast::<u32>().write_unaligned(utf8.to_le()) };
+            w += len;
+            continue;
+        }
+        let lo = if hi < 0xDC00 && raw.get(i..i + 2) == Some(&b"\\u"[..]) {
             hex4(raw, i + 2).filter(|lo| (0xDC00..0xE000).contains(lo))
         } else {
             None
         };
-        let code = match lo {
+        let ch = match lo {
             Some(lo) => {
                 i += 6;
-                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                    .expect("a surrogate pair is a supplementary-plane character")
             }
-            None => hi,
+            None => '\u{FFFD}',
         };
         let mut utf8 = [0u8; 4];
-        let ch = char::from_u32(code)
-            .unwrap_or('\u{FFFD}')
-            .encode_utf8(&mut utf8);
-        let len = ch.len();
-        // SAFETY: 4 bytes at `w`, within the 8 spare bytes past `w <= n`; only `len` of them
-        // count (from a local buffer: the spare capacity is not initialized, so no slice of it
-        // is made).
+        let len = ch.encode_utf8(&mut utf8).len();
+        // SAFETY: 4 bytes at `w < n`, within the spare bytes; only `len` of them count (from
+        // a local buffer: the spare capacity is not initialized, so no slice of it is made).
         unsafe { std::ptr::copy_nonoverlapping(utf8.as_ptr(), dst.add(w), 4) };
         w += len;
     }
@@ -984,6 +997,145 @@ pub(crate) fn unescape_bytes(raw: &[u8], buf: &mut Vec<u8>) {
     // are copied unchanged except escapes, which start at ASCII backslashes and decode to
     // `char`s encoded as UTF-8. Checked in debug builds and the fuzzers.
     debug_assert!(std::str::from_utf8(&buf[base..]).is_ok());
+}
+
+/// The byte each simple escape (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`) stands for, by
+/// the byte after its backslash; 0 for every other byte.
+const SIMPLE_ESCAPE: [u8; 256] = {
+    let mut t = [0; 256];
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t[b'/' as usize] = b'/';
+    t[b'b' as usize] = 0x08;
+    t[b'f' as usize] = 0x0C;
+    t[b'n' as usize] = b'\n';
+    t[b'r' as usize] = b'\r';
+    t[b't' as usize] = b'\t';
+    t
+};
+
+/// The UTF-8 encoding of `code`, a character of the Basic Multilingual Plane that is not a
+/// surrogate, as the little-endian bytes of a `u32`, and its length; with no branch on it.
+#[inline(always)]
+fn bmp_utf8(code: u32) -> (u32, usize) {
+    debug_assert!(code < 0x10000 && !(0xD800..0xE000).contains(&code));
+    let len = 1 + usize::from(code >= 0x80) + usize::from(code >= 0x800);
+    let two = (0xC0 | code >> 6) | (0x80 | code & 0x3F) << 8;
+    let three = (0xE0 | code >> 12) | (0x80 | code >> 6 & 0x3F) << 8 | (0x80 | code & 0x3F) << 16;
+    let utf8 = match len {
+        1 => code,
+        2 => two,
+        _ => three,
+    };
+    (utf8, len)
+}
+
+/// The bytes of `raw` from `i < raw.len()`, up to 16 of them, as a little-endian `u128` with
+/// zeros past the end: one load where 16 bytes are left, else an overlapping load of the
+/// text's last bytes (two for a text shorter than 16 bytes).
+#[inline(always)]
+fn load_16(raw: &[u8], i: usize) -> u128 {
+    let n = raw.len();
+    debug_assert!(i < n);
+    let p = raw.as_ptr();
+    // SAFETY (each read): of `size_of::<T>()` bytes at an offset where that many are within
+    // `raw`, by the branch's condition.
+    unsafe fn read<T>(p: *const u8) -> T {
+        unsafe { p.cast::<T>().read_unaligned() }
+    }
+    let (whole, from) = unsafe {
+        if i + 16 <= n {
+            return u128::from_le(read(p.add(i)));
+        } else if n >= 16 {
+            (u128::from_le(read(p.add(n - 16))), n - 16)
+        } else if n >= 8 {
+            let lo = u128::from(u64::from_le(read(p)));
+            let hi = u128::from(u64::from_le(read(p.add(n - 8))));
+            (lo | hi << (8 * (n - 8)), 0)
+        } else if n >= 4 {
+            let lo = u128::from(u32::from_le(read(p)));
+            let hi = u128::from(u32::from_le(read(p.add(n - 4))));
+            (lo | hi << (8 * (n - 4)), 0)
+        } else {
+            let (a, b, c) = (raw[0], raw[n / 2], raw[n - 1]);
+            (
+                u128::from(a) | u128::from(b) << (8 * (n / 2)) | u128::from(c) << (8 * (n - 1)),
+                0,
+            )
+        }
+    };
+    // `i - from < 16`: the bytes before `i` shift out, zeros come in.
+    whole >> (8 * (i - from))
+}
+
+/// Copies the 16 bytes at `src` to `dst` and returns a bit per backslash among them (bit `i`
+/// for byte `i`): SSE2 on x86_64, SIMD128 on wasm32 builds with it, a 64-bit word at a time
+/// elsewhere.
+///
+/// # Safety
+/// 16 bytes must be readable at `src` and writable at `dst`.
+#[inline(always)]
+unsafe fn copy_16(src: *const u8, dst: *mut u8) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+            _mm_storeu_si128,
+        };
+        // SAFETY: SSE2 is part of x86_64; the caller vouches for the 16 bytes.
+        unsafe {
+            let v = _mm_loadu_si128(src as *const __m128i);
+            _mm_storeu_si128(dst as *mut __m128i, v);
+            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8))) as u32
+        }
+    }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::{
+            i8x16_bitmask, i8x16_eq, i8x16_splat, v128, v128_load, v128_store,
+        };
+        // SAFETY: the caller vouches for the 16 bytes (unaligned access is allowed).
+        unsafe {
+            let v = v128_load(src as *const v128);
+            v128_store(dst as *mut v128, v);
+            u32::from(i8x16_bitmask(i8x16_eq(v, i8x16_splat(b'\\' as i8))))
+        }
+    }
+    #[cfg(not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    )))]
+    // SAFETY: the caller vouches for the 16 bytes.
+    unsafe {
+        copy_16_words(src, dst)
+    }
+}
+
+/// [`copy_16`] with 64-bit words, for targets without the vector instructions (tested on
+/// every target).
+///
+/// # Safety
+/// As [`copy_16`].
+#[cfg_attr(
+    any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ),
+    allow(dead_code)
+)]
+#[inline(always)]
+unsafe fn copy_16_words(src: *const u8, dst: *mut u8) -> u32 {
+    // SAFETY: the caller vouches for the 16 bytes.
+    let v = unsafe { src.cast::<u128>().read_unaligned() };
+    unsafe { dst.cast::<u128>().write_unaligned(v) };
+    let v = u128::from_le(v);
+    // A byte's mark is its high bit, moved to bit `i` for byte `i` by the multiplication.
+    // False marks lie only above a true one: the lowest bit, the only one used, is right.
+    let bits = |word: u64| {
+        let marks = find::byte_marks(word, b'\\') >> 7;
+        (marks.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+    };
+    bits(v as u64) | bits((v >> 64) as u64) << 8
 }
 
 /// Appends the token of a value of `kind` as compact JSON, like [`push_compact`]: numbers and
@@ -1301,7 +1453,93 @@ mod tests {
         }
     }
 
-    /// Escapes at every offset, around the 8-byte runs copied whole, decode as serde_json
+    /// Texts of every length up to 40 bytes with an escape at every offset (so every way
+    /// `load_16` reads a text's last bytes) decode as serde_json decodes them.
+    #[test]
+    fn unescapes_texts_of_every_length() {
+        for escape in [
+            r"\/",
+            r"\\",
+            r"\t",
+            r"\u00e9",
+            r"\u6771",
+            r"\ud83d\ude00",
+            r"\ud83d",
+        ] {
+            for before in 0..34 {
+                for after in 0..(40 - before) {
+                    let raw = format!("{}{escape}{}", "a".repeat(before), "b".repeat(after));
+                    let want: String = serde_json::from_str(&format!("\"{raw}\""))
+                        .unwrap_or_else(|_| raw.replace(r"\ud83d", "\u{FFFD}"));
+                    let mut out = String::from("x");
+                    unescape_into(raw.as_bytes(), &mut out);
+                    assert_eq!(out, format!("x{want}"), "{raw}");
+                }
+            }
+        }
+    }
+
+    /// A span of a line decodes as the same text alone, whatever the line holds after it
+    /// (backslashes included, which must not end a run).
+    #[test]
+    fn unescapes_spans_whatever_follows() {
+        for text in [
+            r"\/",
+            r"a\/b",
+            r"https:\/\/example.com\/a\/b\/c.pdf",
+            r"\u00e9\u00e9",
+        ] {
+            for tail in 0..40 {
+                for fill in [b'\\', b'x'] {
+                    let mut line = format!("\"{text}\"").into_bytes();
+                    line.resize(line.len() + tail, fill);
+                    let span = Span {
+                        kind: Kind::String,
+                        escaped: true,
+                        start: 1,
+                        end: 1 + text.len() as u32,
+                    };
+                    let (mut alone, mut out) = (Vec::new(), b"x".to_vec());
+                    unescape_bytes(text.as_bytes(), &mut alone);
+                    unescape_span(&line, &span, &mut out);
+                    assert_eq!(out[1..], alone, "{text} + {tail} bytes");
+                }
+            }
+        }
+    }
+
+    /// The word-at-a-time backslash marks agree with the vector ones: the first mark (the
+    /// only one used) is at the first backslash, and the 16 bytes are copied.
+    #[test]
+    fn backslash_marks_by_words_find_the_first() {
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            let mut src = [0u8; 16];
+            for b in &mut src {
+                rng = rng
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                // Backslashes, bytes next to it, non-ASCII.
+                *b = [b'\\', b']', b'^', b'L', b'|', 0xDC][(rng >> 59) as usize % 6];
+            }
+            let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
+            let (va, vb) = unsafe {
+                (
+                    copy_16(src.as_ptr(), a.as_mut_ptr()),
+                    copy_16_words(src.as_ptr(), b.as_mut_ptr()),
+                )
+            };
+            assert_eq!((a, b), (src, src));
+            let first = src
+                .iter()
+                .position(|&c| c == b'\\')
+                .map_or(32, |p| p as u32);
+            assert_eq!(va.trailing_zeros().min(32), first, "{src:?}");
+            assert_eq!(vb.trailing_zeros().min(32), first, "{src:?}");
+        }
+    }
+
+    /// Escapes at every offset, around the 16-byte runs copied whole, decode as serde_json
     /// decodes them.
     #[test]
     fn unescapes_at_every_offset() {
