@@ -1022,11 +1022,12 @@ fn bmp_utf8(code: u32) -> (u32, usize) {
     let len = 1 + usize::from(code >= 0x80) + usize::from(code >= 0x800);
     let two = (0xC0 | code >> 6) | (0x80 | code & 0x3F) << 8;
     let three = (0xE0 | code >> 12) | (0x80 | code >> 6 & 0x3F) << 8 | (0x80 | code & 0x3F) << 16;
-    let utf8 = match len {
-        1 => code,
-        2 => two,
-        _ => three,
-    };
+    // Masks, not a `match` or `if`: LLVM turned those into branches on the length.
+    let (one_mask, two_mask) = (
+        u32::from(len == 1).wrapping_neg(),
+        u32::from(len == 2).wrapping_neg(),
+    );
+    let utf8 = code & one_mask | two & two_mask | three & !(one_mask | two_mask);
     (utf8, len)
 }
 
