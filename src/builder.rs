@@ -195,13 +195,12 @@ pub(crate) fn utf8(bytes: &[u8]) -> &str {
 /// Decodes a string span into `scratch` if it has escapes; borrows the line otherwise.
 #[inline]
 pub(crate) fn str_of<'a>(span: &Span, line: &'a [u8], scratch: &'a mut String) -> &'a str {
-    let raw = span.bytes(line);
     if span.escaped {
         scratch.clear();
-        json::unescape_into(raw, scratch);
+        json::unescape_into(line, span, scratch);
         scratch.as_str()
     } else {
-        utf8(raw)
+        utf8(span.bytes(line))
     }
 }
 

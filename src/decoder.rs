@@ -679,9 +679,9 @@ fn route_record(
     let text = |id: Option<u16>| -> Option<Cow<'_, [u8]>> {
         let v = value(id).filter(|v| v.kind == Kind::String)?;
         Some(if v.escaped {
-            let mut s = String::new();
-            json::unescape_into(v.bytes(line), &mut s);
-            Cow::Owned(s.into_bytes())
+            let mut text = Vec::new();
+            json::unescape_span(line, &v, &mut text);
+            Cow::Owned(text)
         } else {
             Cow::Borrowed(v.bytes(line))
         })

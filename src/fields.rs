@@ -62,6 +62,6 @@ impl FieldIds {
 #[inline(never)]
 fn escaped_key(line: &[u8], key: &Span, scratch: &mut String) -> Option<u16> {
     scratch.clear();
-    json::unescape_into(key.bytes(line), scratch);
+    json::unescape_into(line, key, scratch);
     registry().global_id(scratch.as_bytes())
 }

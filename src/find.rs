@@ -191,6 +191,13 @@ pub(crate) fn byte_marks(word: u64, b: u8) -> u64 {
     x.wrapping_sub(LO) & !x & (LO * 0x80)
 }
 
+/// The high bits of the 8 bytes of `marks` (bits 7, 15, ..., 63) gathered into bits 0-7, bit
+/// `i` for byte `i`: the multiplication moves each to the top byte, without carries.
+#[inline(always)]
+pub(crate) fn gather_marks(marks: u64) -> u64 {
+    (marks >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
 #[cfg(any(
     target_arch = "x86_64",
     all(target_arch = "wasm32", target_feature = "simd128")
@@ -285,10 +292,7 @@ mod words {
         for (i, chunk) in bytes.chunks_exact(8).enumerate() {
             let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
             let marks = zeros(w ^ 0x2222_2222_2222_2222) | zeros(w ^ 0x5C5C_5C5C_5C5C_5C5C);
-            // The high bits (7, 15, ..., 63) gathered into the top byte, then moved to bits
-            // 8i..8i+8.
-            let bits = (marks >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
-            m |= bits << (8 * i);
+            m |= super::gather_marks(marks) << (8 * i);
         }
         m
     }

@@ -881,19 +881,14 @@ pub(crate) fn object_entries(token: &[u8], limits: &Limits, mut f: impl FnMut(Sp
     }
 }
 
-/// Decodes the raw bytes of a validated JSON string (between the quotes), appending to `out`.
-pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
-    // SAFETY: `unescape_bytes` appends valid UTF-8 (see there).
-    unescape_bytes(raw, unsafe { out.as_mut_vec() });
+/// [`unescape_span`] into a `String`.
+pub(crate) fn unescape_into(line: &[u8], span: &Span, out: &mut String) {
+    // SAFETY: `unescape_span` appends valid UTF-8 (see `unescape_in`).
+    unescape_span(line, span, unsafe { out.as_mut_vec() });
 }
 
-/// [`unescape_into`] for a byte buffer that holds UTF-8 text: appends valid UTF-8.
-pub(crate) fn unescape_bytes(raw: &[u8], buf: &mut Vec<u8>) {
-    unescape_in(raw, 0, raw.len(), buf);
-}
-
-/// Decodes the text of the string `span` (escaped, between its quotes) of `line`, appending to
-/// `out` like [`unescape_bytes`]. The bytes of `line` after the text are read, never used:
+/// Decodes the text of the validated string `span` (escaped, between its quotes) of `line`,
+/// appending valid UTF-8 to `out`. The bytes of `line` after the text are read, never used:
 /// with them, the text's last bytes are loaded like any others.
 #[inline]
 pub(crate) fn unescape_span(line: &[u8], span: &Span, out: &mut Vec<u8>) {
@@ -1130,12 +1125,8 @@ unsafe fn copy_16_words(src: *const u8, dst: *mut u8) -> u32 {
     let v = unsafe { src.cast::<u128>().read_unaligned() };
     unsafe { dst.cast::<u128>().write_unaligned(v) };
     let v = u128::from_le(v);
-    // A byte's mark is its high bit, moved to bit `i` for byte `i` by the multiplication.
     // False marks lie only above a true one: the lowest bit, the only one used, is right.
-    let bits = |word: u64| {
-        let marks = find::byte_marks(word, b'\\') >> 7;
-        (marks.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
-    };
+    let bits = |word: u64| find::gather_marks(find::byte_marks(word, b'\\')) as u32;
     bits(v as u64) | bits((v >> 64) as u64) << 8
 }
 
@@ -1220,6 +1211,14 @@ pub(crate) fn push_json_string(s: &str, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `raw` decoded as a string's whole text with nothing after it, appended to `out` (which
+    /// must stay valid UTF-8).
+    fn unescape_alone(raw: &[u8], out: &mut String) {
+        let mut bytes = std::mem::take(out).into_bytes();
+        unescape_in(raw, 0, raw.len(), &mut bytes);
+        *out = String::from_utf8(bytes).expect("valid UTF-8");
+    }
 
     fn scan(s: &str) -> std::result::Result<Vec<(String, String)>, String> {
         let (line, limits) = (s.as_bytes(), Limits::default());
@@ -1425,13 +1424,13 @@ mod tests {
     #[test]
     fn unescapes_surrogate_pairs_and_escapes() {
         let mut out = String::new();
-        unescape_into(br#"a\/b\u00e9\ud83d\ude00\n"#, &mut out);
+        unescape_alone(br#"a\/b\u00e9\ud83d\ude00\n"#, &mut out);
         assert_eq!(out, "a/b\u{e9}\u{1F600}\n");
         // Every simple escape, between long runs.
         let long = "x".repeat(100);
         let raw = format!(r#"{long}\"\\\/\b\f\n\r\t{long}\u0041{long}"#);
         let mut out = String::from("kept:");
-        unescape_into(raw.as_bytes(), &mut out);
+        unescape_alone(raw.as_bytes(), &mut out);
         assert_eq!(
             out,
             format!("kept:{long}\"\\/\u{8}\u{c}\n\r\t{long}A{long}")
@@ -1449,7 +1448,7 @@ mod tests {
             (br"\ude00x", "\u{FFFD}x"),
         ] {
             let mut out = String::new();
-            unescape_into(raw, &mut out);
+            unescape_alone(raw, &mut out);
             assert_eq!(out, want);
         }
     }
@@ -1473,7 +1472,7 @@ mod tests {
                     let want: String = serde_json::from_str(&format!("\"{raw}\""))
                         .unwrap_or_else(|_| raw.replace(r"\ud83d", "\u{FFFD}"));
                     let mut out = String::from("x");
-                    unescape_into(raw.as_bytes(), &mut out);
+                    unescape_alone(raw.as_bytes(), &mut out);
                     assert_eq!(out, format!("x{want}"), "{raw}");
                 }
             }
@@ -1501,7 +1500,7 @@ mod tests {
                         end: 1 + text.len() as u32,
                     };
                     let (mut alone, mut out) = (Vec::new(), b"x".to_vec());
-                    unescape_bytes(text.as_bytes(), &mut alone);
+                    unescape_in(text.as_bytes(), 0, text.len(), &mut alone);
                     unescape_span(&line, &span, &mut out);
                     assert_eq!(out[1..], alone, "{text} + {tail} bytes");
                 }
@@ -1562,7 +1561,7 @@ mod tests {
                     );
                     let want: String = serde_json::from_str(&format!("\"{raw}\"")).unwrap();
                     let mut out = String::from("x");
-                    unescape_into(raw.as_bytes(), &mut out);
+                    unescape_alone(raw.as_bytes(), &mut out);
                     assert_eq!(out, format!("x{want}"), "{raw}");
                 }
             }
