@@ -50,9 +50,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 decoder,
                 ..Default::default()
             };
-            let input: Box<dyn std::io::Read + Send> = Box::new(file);
+            // A file: the decoding threads read their blocks themselves (`Input::File`).
             let stats = decode_readers(
-                [Ok((path.clone(), input))],
+                [Ok((path.clone(), file))],
                 &options,
                 &mut |_| Ok(()),
                 &mut |out| {

@@ -1,13 +1,12 @@
 //! Whole-file conversion to a directory of Parquet or Arrow IPC files (what the CLI runs).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::time::{Duration, Instant};
 
 use crate::decoder::Stats;
 use crate::error::{Error, Result};
-use crate::input::{check_input, open_raw};
+use crate::input::{check_input, open_input, Input};
 use crate::pipeline::{decode_readers, Output, ReadOptions};
 use crate::schema::Table;
 use crate::write::{DirectoryWriter, TableFile, WriteOptions};
@@ -98,11 +97,12 @@ pub fn convert_files(
     }
     let sources = inputs
         .iter()
-        .map(|path| Ok((path.display().to_string(), open_raw(path)?)));
+        .map(|path| Ok((path.display().to_string(), open_input(path)?)));
     convert_readers(sources, out_dir, options, progress)
 }
 
-/// Converts readers (each named for rejects and errors; gzip / zstd detected per reader) into
+/// Converts inputs (each named for rejects and errors; gzip / zstd detected per input; an
+/// [`Input`] or anything that converts into one: a `Box<dyn Read + Send>`, a `File`) into
 /// `out_dir`, like [`convert_files`]. Each reader is opened lazily when the iterator yields it,
 /// so many inputs need only one at a time.
 ///
@@ -115,14 +115,15 @@ pub fn convert_files(
 /// assert!(dir.join("netskope_audit_events.parquet").exists());
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
-pub fn convert_readers<'a, I>(
+pub fn convert_readers<'a, I, S>(
     inputs: I,
     out_dir: &Path,
     options: &ConvertOptions,
     progress: &mut dyn FnMut(u64) -> Result<()>,
 ) -> Result<Summary>
 where
-    I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
+    I: IntoIterator<Item = Result<(String, S)>>,
+    S: Into<Input<'a>>,
 {
     let started = Instant::now();
     let mut sink = DirectoryWriter::create(out_dir, options.write.clone(), options.overwrite)?;

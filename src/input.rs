@@ -165,6 +165,80 @@ pub(crate) fn check_input(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// One input of [`decode_readers`](crate::decode_readers) and the functions built on it: a
+/// stream read from start to end, or a file, which the decoding threads may read at offsets
+/// of their own (see [`ReadOptions::threads`](crate::ReadOptions::threads)). Both give the
+/// same output.
+///
+/// Anything that converts into it may stand for it: a `Box<dyn Read + Send>` (a stream) or a
+/// [`File`].
+///
+/// ```
+/// use netskope_arrow::Input;
+/// let stream: Box<dyn std::io::Read + Send> = Box::new(&b"{}\n"[..]);
+/// assert!(matches!(Input::from(stream), Input::Reader(_)));
+/// ```
+pub enum Input<'a> {
+    /// Bytes read in order (stdin, a pipe, a decompressor, a Python file object, ...).
+    Reader(Box<dyn Read + Send + 'a>),
+    /// A file. When it is not compressed and holds whole lines, decoding threads read the
+    /// blocks they decode themselves, each while its bytes are in that core's cache, instead of
+    /// one thread reading everything for them. The file must not shrink while it is read
+    /// (that stops the read with an error); lines appended meanwhile may or may not be read.
+    File(File),
+}
+
+impl<'a> Input<'a> {
+    /// The input as a stream, read from its start (or, for a file, from its current position).
+    pub fn into_reader(self) -> Box<dyn Read + Send + 'a> {
+        match self {
+            Input::Reader(reader) => reader,
+            Input::File(file) => Box::new(file),
+        }
+    }
+}
+
+impl<'a> From<Box<dyn Read + Send + 'a>> for Input<'a> {
+    fn from(reader: Box<dyn Read + Send + 'a>) -> Self {
+        Input::Reader(reader)
+    }
+}
+
+impl From<File> for Input<'_> {
+    fn from(file: File) -> Self {
+        Input::File(file)
+    }
+}
+
+impl std::fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Input::Reader(_) => f.write_str("Input::Reader(..)"),
+            Input::File(file) => f.debug_tuple("Input::File").field(file).finish(),
+        }
+    }
+}
+
+/// Opens a path (`-` is stdin) without decompressing it, as an [`Input`]: a regular file as
+/// [`Input::File`], anything else (stdin, a named pipe, a device) as a stream. Errors name
+/// the path.
+pub fn open_input(path: &Path) -> Result<Input<'static>> {
+    check_input(path)?;
+    if path.as_os_str() == "-" {
+        return Ok(Input::Reader(Box::new(io::stdin())));
+    }
+    let input_err = |source| Error::Input {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(input_err)?;
+    if file.metadata().map_err(input_err)?.is_file() {
+        Ok(Input::File(file))
+    } else {
+        Ok(Input::Reader(Box::new(file)))
+    }
+}
+
 /// Opens a path without decompressing it (`-` is stdin); errors name the path.
 pub fn open_raw(path: &Path) -> Result<Box<dyn Read + Send>> {
     check_input(path)?;

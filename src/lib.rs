@@ -70,7 +70,8 @@ pub use convert::{convert_files, convert_readers, ConvertOptions, Summary};
 pub use decoder::{Decoder, DecoderOptions, Stats, DEFAULT_BATCH_BYTES};
 pub use error::{Error, Result};
 pub use input::{
-    decompressed, decompressed_with_limits, open, open_raw, CountingReader, InputCompression,
+    decompressed, decompressed_with_limits, open, open_input, open_raw, CountingReader, Input,
+    InputCompression,
 };
 pub use limits::Limits;
 pub use pipeline::{decode_readers, Output, ReadOptions};

@@ -13,7 +13,17 @@
 //! non-blank line opens a pretty-printed JSON document, and a line longer than
 //! [`Limits::max_line_bytes`](crate::Limits::max_line_bytes), which is skipped without being
 //! kept in memory.
+//!
+//! A plain (uncompressed) file ([`Input::File`], on Unix) is read by the splitter only until
+//! its first non-blank line (so that a document is still found); after that the splitter
+//! only finds where each block ends, reading a little around the cut, and hands on the
+//! block's place in the file ([`Range`]). The worker reads the block itself, a chunk at a
+//! time, and decodes each chunk while it is in its core's cache, as one thread does; the
+//! block's bytes never pass through the splitter. Such a block is decoded counting lines from
+//! its own start, and the thread that hands the output on numbers its rejects' lines in input
+//! order ([`LineNumbers`]).
 
+use std::fs::File;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +34,7 @@ use arrow_array::RecordBatch;
 
 use crate::decoder::{Decoder, DecoderOptions, LineKind, Stats};
 use crate::error::{Error, Result};
-use crate::input::{decompressed_with_limits, CountingReader};
+use crate::input::{decompressed_with_limits, CountingReader, Input, InputCompression};
 use crate::read::{read_error, CHUNK_SIZE};
 use crate::reject::Reject;
 use crate::schema::Table;
@@ -138,8 +148,10 @@ pub struct ReadOptions {
     /// Decoding threads. `1` reads, decodes and hands on the output on the calling thread,
     /// decoding each read as it comes and ending batches where the blocks would end. With
     /// `n >= 2`, the calling thread reads and cuts the input into blocks of whole lines,
-    /// `n` threads decode blocks and one more hands on their output, in input order. The
-    /// output is the same for every value. `0` (the default) means one per core (1 on a
+    /// `n` threads decode blocks and one more hands on their output, in input order; of a
+    /// plain file ([`Input::File`], on Unix) the calling thread reads only the first block
+    /// and a little around each later cut, and each decoding thread reads its blocks itself.
+    /// The output is the same for every value. `0` (the default) means one per core (1 on a
     /// single core). WebAssembly builds always use 1.
     pub threads: usize,
     /// Input bytes per block (`0`, the default, means 8 MiB). The input is cut into blocks of
@@ -175,7 +187,8 @@ impl ReadOptions {
 /// blocks per decoding thread; deeper queues were measured to use more memory for no speed.
 const QUEUE_DEPTH: usize = 1;
 
-/// Decodes readers (each named for rejects and errors; gzip / zstd detected per reader) on
+/// Decodes inputs (each named for rejects and errors; gzip / zstd detected per input; a
+/// [`Input`], or anything that converts into one: a `Box<dyn Read + Send>` or a `File`) on
 /// [`ReadOptions::threads`] threads, calling `output` with every batch and every group of
 /// rejects **in input order**; returns the counters.
 ///
@@ -201,14 +214,15 @@ const QUEUE_DEPTH: usize = 1;
 /// assert_eq!((rows, rejects), (2, 1));
 /// assert_eq!(stats.rows_in(Table::Application), 2);
 /// ```
-pub fn decode_readers<'a, I>(
+pub fn decode_readers<'a, I, S>(
     inputs: I,
     options: &ReadOptions,
     progress: &mut dyn FnMut(u64) -> Result<()>,
     output: &mut (dyn FnMut(Output) -> Result<()> + Send),
 ) -> Result<Stats>
 where
-    I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
+    I: IntoIterator<Item = Result<(String, S)>>,
+    S: Into<Input<'a>>,
 {
     let threads = options.effective_threads();
     if threads < 2 {
@@ -223,15 +237,19 @@ where
         let mut workers = Vec::with_capacity(threads);
         for i in 0..threads {
             let (work_tx, work_rx) = sync_channel::<Work>(0);
-            let (out_tx, out_rx) = sync_channel::<Vec<Output>>(QUEUE_DEPTH);
+            let (out_tx, out_rx) = sync_channel::<Result<Done>>(QUEUE_DEPTH);
             let decoder_options = options.decoder.clone();
             let buffers = buffers.clone();
             let spawn = std::thread::Builder::new().name(format!("netskope-decode-{i}"));
             workers.push(spawn.spawn_scoped(scope, move || {
                 let mut decoder = Decoder::new(decoder_options);
+                let mut scratch = Buf::default();
                 for work in work_rx {
+                    let done = work.run(&mut decoder, &buffers, &mut scratch);
+                    // After a failed read the decoder may be inside a line: no more work.
+                    let failed = done.is_err();
                     // A closed channel means the output side stopped: its error is reported.
-                    if out_tx.send(work.run(&mut decoder, &buffers)).is_err() {
+                    if out_tx.send(done).is_err() || failed {
                         break;
                     }
                 }
@@ -242,11 +260,12 @@ where
         }
         let spawn = std::thread::Builder::new().name("netskope-output".into());
         let handing = spawn.spawn_scoped(scope, move || -> Result<()> {
+            let mut lines = LineNumbers::default();
             for i in 0.. {
-                let Ok(outputs) = from_workers[i % from_workers.len()].recv() else {
+                let Ok(done) = from_workers[i % from_workers.len()].recv() else {
                     return Ok(());
                 };
-                outputs.into_iter().try_for_each(&mut *output)?;
+                lines.place(done?).into_iter().try_for_each(&mut *output)?;
             }
             Ok(())
         })?;
@@ -277,7 +296,7 @@ where
 
 /// Cuts every input into [`Work`] for `send`, in input order. Returns the counters of what the
 /// splitter decoded itself (the workers count the blocks).
-fn split_all<'a, I>(
+fn split_all<'a, I, S>(
     inputs: I,
     options: &ReadOptions,
     buffers: &Buffers,
@@ -285,7 +304,8 @@ fn split_all<'a, I>(
     send: &mut dyn FnMut(Work) -> Result<()>,
 ) -> Result<Stats>
 where
-    I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
+    I: IntoIterator<Item = Result<(String, S)>>,
+    S: Into<Input<'a>>,
 {
     let count = Arc::new(AtomicU64::new(0));
     let limits = &options.decoder.limits;
@@ -296,13 +316,57 @@ where
         send,
     );
     for input in inputs {
-        let (name, raw) = input?;
-        let mut reader = open(&name, raw, &count, limits)?;
-        splitter.source(&name, &mut reader, &mut || {
-            progress(count.load(Ordering::Relaxed))
-        })?;
+        let (name, input) = input?;
+        let before = count.load(Ordering::Relaxed);
+        let (raw, file) = positioned(input.into());
+        let (mut reader, compression) = open(&name, raw, &count, limits)?;
+        let file = file.filter(|_| compression == InputCompression::None);
+        // Ranges are counted as read when they are handed on.
+        let reached = |offset: u64| {
+            count.fetch_max(before + offset, Ordering::Relaxed);
+        };
+        splitter.source(
+            &name,
+            &mut reader,
+            file.as_ref().map(|file| Ranged {
+                file,
+                reached: &reached,
+            }),
+            &mut || progress(count.load(Ordering::Relaxed)),
+        )?;
     }
     Ok(splitter.stats().clone())
+}
+
+/// The stream of an input, and the file to read ranges of: on Unix, a regular file read from
+/// its start (offsets in the file are then offsets in the source).
+fn positioned(input: Input<'_>) -> (Box<dyn Read + Send + '_>, Option<Arc<File>>) {
+    match input {
+        Input::Reader(reader) => (reader, None),
+        #[cfg(unix)]
+        Input::File(mut file) => {
+            use std::io::Seek;
+            let regular = file.metadata().is_ok_and(|m| m.is_file());
+            if !regular || file.stream_position().ok() != Some(0) {
+                return (Box::new(file), None);
+            }
+            let file = Arc::new(file);
+            (Box::new(SharedFile(file.clone())), Some(file))
+        }
+        #[cfg(not(unix))]
+        Input::File(file) => (Box::new(file), None),
+    }
+}
+
+/// A file shared with the workers that read its ranges, read in order by the splitter.
+#[cfg(unix)]
+struct SharedFile(Arc<File>);
+
+#[cfg(unix)]
+impl Read for SharedFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self.0).read(buf)
+    }
 }
 
 /// Opens one input (gzip / zstd detected), counting its raw bytes into `count`.
@@ -311,26 +375,27 @@ fn open<'a>(
     raw: Box<dyn Read + Send + 'a>,
     count: &Arc<AtomicU64>,
     limits: &crate::limits::Limits,
-) -> Result<Box<dyn Read + Send + 'a>> {
-    let (reader, _) = decompressed_with_limits(CountingReader::new(raw, count.clone()), limits)
-        .map_err(|source| Error::Input {
+) -> Result<(Box<dyn Read + Send + 'a>, InputCompression)> {
+    decompressed_with_limits(CountingReader::new(raw, count.clone()), limits).map_err(|source| {
+        Error::Input {
             path: PathBuf::from(name),
             source,
-        })?;
-    Ok(reader)
+        }
+    })
 }
 
 /// [`decode_readers`] on the calling thread: each read is decoded at once, while it is in the
 /// cache, instead of being cut into blocks first; the output is the same, because batches are
 /// closed and handed on exactly where [`Splitter`] would cut its blocks (see [`BlockEnds`]).
-fn stream_all<'a, I>(
+fn stream_all<'a, I, S>(
     inputs: I,
     options: &ReadOptions,
     progress: &mut dyn FnMut(u64) -> Result<()>,
     output: &mut dyn FnMut(Output) -> Result<()>,
 ) -> Result<Stats>
 where
-    I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
+    I: IntoIterator<Item = Result<(String, S)>>,
+    S: Into<Input<'a>>,
 {
     let count = Arc::new(AtomicU64::new(0));
     let mut decoder = Decoder::new(options.decoder.clone());
@@ -340,8 +405,13 @@ where
         drain(decoder).into_iter().try_for_each(&mut *output)
     };
     for input in inputs {
-        let (name, raw) = input?;
-        let mut reader = open(&name, raw, &count, &options.decoder.limits)?;
+        let (name, input) = input?;
+        let (mut reader, _) = open(
+            &name,
+            input.into().into_reader(),
+            &count,
+            &options.decoder.limits,
+        )?;
         decoder.start_source(&name);
         let mut blocks = BlockEnds::new(options.effective_block_bytes());
         loop {
@@ -436,20 +506,42 @@ struct Block {
     bytes: Buf,
 }
 
+/// Whole lines of a file, after its first non-blank line, which the worker reads itself.
+struct Range {
+    source: Arc<str>,
+    file: Arc<File>,
+    /// Offset of the range's first byte in the file.
+    offset: u64,
+    len: u64,
+    /// Lines of the source before this range, for the first range of a source: the splitter
+    /// does not count the lines of ranges, so the others are numbered from the ones before.
+    line: Option<u64>,
+}
+
 /// What the splitter hands on, in input order.
 enum Work {
     /// A block for a worker's decoder ([`Work::run`]).
     Decode(Block),
+    /// A range of a file for a worker to read and decode.
+    Range(Range),
     /// Output the fallback decoder already produced.
     Decoded(Vec<Output>),
+}
+
+/// The output of one piece of [`Work`].
+struct Done {
+    outputs: Vec<Output>,
+    /// For a [`Range`], whose rejects' lines count from its own start: its `line` and the
+    /// number of its lines.
+    range_lines: Option<(Option<u64>, u64)>,
 }
 
 impl Work {
     /// The output of this piece of work, decoding a block with `decoder` (the decoder must
     /// be at a line boundary, as after a previous block). The block's buffer goes back to
-    /// `buffers`.
-    fn run(self, decoder: &mut Decoder, buffers: &Buffers) -> Vec<Output> {
-        match self {
+    /// `buffers`; a range is read through `scratch`.
+    fn run(self, decoder: &mut Decoder, buffers: &Buffers, scratch: &mut Buf) -> Result<Done> {
+        let outputs = match self {
             Work::Decode(block) => {
                 decoder.resume_source(&block.source, block.line, block.offset, block.started);
                 decoder.push(block.bytes.bytes());
@@ -457,9 +549,123 @@ impl Work {
                 buffers.give(block.bytes);
                 drain(decoder)
             }
+            Work::Range(range) => {
+                decoder.resume_source(&range.source, 0, range.offset, true);
+                let end = range.offset + range.len;
+                let mut at = range.offset;
+                while at < end {
+                    let n = (end - at).min(CHUNK_SIZE as u64) as usize;
+                    scratch.clear();
+                    read_exact_at(&range.file, scratch.room(n), at)
+                        .map_err(|e| read_error(&range.source, e))?;
+                    decoder.push(&scratch.data[..n]);
+                    at += n as u64;
+                }
+                decoder.finish();
+                return Ok(Done {
+                    outputs: drain(decoder),
+                    range_lines: Some((range.line, decoder.position().0)),
+                });
+            }
             Work::Decoded(out) => out,
-        }
+        };
+        Ok(Done {
+            outputs,
+            range_lines: None,
+        })
     }
+}
+
+/// Numbers the lines of ranges' rejects in input order (see [`Range::line`]).
+#[derive(Default)]
+struct LineNumbers {
+    /// Lines of the current source before the next range.
+    before: u64,
+}
+
+impl LineNumbers {
+    /// `done`'s output, with the lines of a range's rejects counted from the source's start.
+    fn place(&mut self, done: Done) -> Vec<Output> {
+        let mut outputs = done.outputs;
+        if let Some((line, lines)) = done.range_lines {
+            if let Some(line) = line {
+                self.before = line;
+            }
+            for out in &mut outputs {
+                if let Output::Rejects(rejects) = out {
+                    for reject in rejects {
+                        reject.line += self.before;
+                    }
+                }
+            }
+            self.before += lines;
+        }
+        outputs
+    }
+}
+
+/// Reads exactly `buf.len()` bytes of `file` at `offset`. A file that ends first has shrunk
+/// since its blocks were cut: an error that says so.
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset).map_err(|e| {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            // Not `UnexpectedEof`, which `read_error` reports as a decompression error.
+            io::Error::other("the file ended early: it shrank while it was being read")
+        } else {
+            e
+        }
+    })
+}
+
+/// Ranges are only cut on Unix ([`positioned`]).
+#[cfg(not(unix))]
+fn read_exact_at(_: &File, _: &mut [u8], _: u64) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Bytes the splitter reads at a time around a range's cut.
+const CUT_WINDOW: usize = 64 << 10;
+
+/// Where the block of `file` that starts at `start` ends, by the rule of
+/// [`Splitter::source`]: after the last newline of its first `block` bytes, or, when they hold
+/// none, after the first newline that follows, or at `len`, the end of the file. Reads
+/// [`CUT_WINDOW`] bytes at a time into `window`, backwards from `start + block` and then
+/// forwards, so a block with a newline near its end costs one read.
+fn range_end(
+    file: &File,
+    start: u64,
+    len: u64,
+    block: usize,
+    window: &mut Vec<u8>,
+) -> io::Result<u64> {
+    let head = start.saturating_add(block as u64);
+    if head >= len {
+        return Ok(len);
+    }
+    fn read<'w>(file: &File, window: &'w mut Vec<u8>, from: u64, n: usize) -> io::Result<&'w [u8]> {
+        window.resize(n, 0);
+        read_exact_at(file, window, from)?;
+        Ok(window)
+    }
+    let mut hi = head;
+    while hi > start {
+        let lo = hi.saturating_sub(CUT_WINDOW as u64).max(start);
+        if let Some(nl) = memchr::memrchr(b'\n', read(file, window, lo, (hi - lo) as usize)?) {
+            return Ok(lo + nl as u64 + 1);
+        }
+        hi = lo;
+    }
+    let mut lo = head;
+    while lo < len {
+        let n = (len - lo).min(CUT_WINDOW as u64) as usize;
+        if let Some(nl) = memchr::memchr(b'\n', read(file, window, lo, n)?) {
+            return Ok(lo + nl as u64 + 1);
+        }
+        lo += n as u64;
+    }
+    Ok(len)
 }
 
 /// Everything `decoder` has ready: its batches, then its rejects.
@@ -473,6 +679,14 @@ pub(crate) fn drain(decoder: &mut Decoder) -> Vec<Output> {
         out.push(Output::Rejects(rejects));
     }
     out
+}
+
+/// A plain file that [`Splitter::source`] hands on in [`Range`]s after its first lines, and
+/// what to call with the offset each range ends at (to count it as read).
+#[derive(Clone, Copy)]
+struct Ranged<'f> {
+    file: &'f Arc<File>,
+    reached: &'f dyn Fn(u64),
 }
 
 /// Cuts sources into [`Work`], decoding what cannot be cut with its own fallback decoder.
@@ -520,10 +734,14 @@ impl<'a> Splitter<'a> {
 
     /// Reads one (decompressed) source to its end. `after_read` runs after every read (for
     /// progress and cancellation; its error stops the source).
+    ///
+    /// With `file` (the plain file that `reader` reads), the rest of the source is handed on
+    /// in [`Range`]s once its first non-blank line is read.
     fn source(
         &mut self,
         name: &str,
         reader: &mut dyn Read,
+        file: Option<Ranged<'_>>,
         after_read: &mut dyn FnMut() -> Result<()>,
     ) -> Result<()> {
         let max_line = self.fallback.options().limits.max_line_bytes;
@@ -610,6 +828,42 @@ impl<'a> Splitter<'a> {
             }))?;
             at.line += lines;
             at.offset += len;
+            if let (true, Some(ranged)) = (at.started, file) {
+                return self.ranges(&mut at, ranged, after_read);
+            }
+        }
+    }
+
+    /// Hands on the rest of a plain file from the cursor on in [`Range`]s, reading only around
+    /// their cuts. The file's length is taken again before each range.
+    fn ranges(
+        &mut self,
+        at: &mut Cursor,
+        Ranged { file, reached }: Ranged<'_>,
+        after_read: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        let mut line = Some(at.line);
+        let mut window = Vec::new();
+        loop {
+            let len = file
+                .metadata()
+                .map_err(|e| read_error(&at.source, e))?
+                .len();
+            if at.offset >= len {
+                return Ok(());
+            }
+            let end = range_end(file, at.offset, len, self.block_size, &mut window)
+                .map_err(|e| read_error(&at.source, e))?;
+            (self.send)(Work::Range(Range {
+                source: at.source.clone(),
+                file: file.clone(),
+                offset: at.offset,
+                len: end - at.offset,
+                line: line.take(),
+            }))?;
+            at.offset = end;
+            reached(end);
+            after_read()?;
         }
     }
 
@@ -790,35 +1044,65 @@ mod tests {
         block: usize,
         step: usize,
     ) -> (Outcome, usize) {
-        let (outputs, stats, blocks) = pipelined_outputs(sources, options, block, step);
-        (outcome(outputs, stats), blocks)
+        let (outputs, stats, blocks) = pipelined_outputs(sources, options, block, step, None);
+        (outcome(outputs, stats.0), blocks.0 + blocks.1)
     }
 
-    /// [`pipelined`]'s output as handed on, its counters, and the number of blocks.
+    /// [`pipelined`]'s output as handed on, its counters (the workers' and the splitter's
+    /// added, and the splitter's), and the numbers of blocks and of ranges. With `files`
+    /// (one holding each source's bytes), the splitter cuts ranges of them.
     fn pipelined_outputs(
         sources: &[(&str, &[u8])],
         options: &DecoderOptions,
         block: usize,
         step: usize,
-    ) -> (Vec<Output>, Stats, usize) {
+        files: Option<&[Arc<File>]>,
+    ) -> (Vec<Output>, (Stats, Stats), (usize, usize)) {
         let buffers = Buffers::default();
         let mut worker = Decoder::new(options.clone());
+        let (mut scratch, mut lines) = (Buf::default(), LineNumbers::default());
         let mut outputs = Vec::new();
-        let mut blocks = 0;
+        let mut blocks = (0, 0);
         let mut send = |work: Work| {
-            blocks += usize::from(matches!(work, Work::Decode(_)));
-            outputs.extend(work.run(&mut worker, &buffers));
+            blocks.0 += usize::from(matches!(work, Work::Decode(_)));
+            blocks.1 += usize::from(matches!(work, Work::Range(_)));
+            let done = work.run(&mut worker, &buffers, &mut scratch)?;
+            outputs.extend(lines.place(done));
             Ok(())
         };
         let mut splitter = Splitter::new(options.clone(), block, buffers.clone(), &mut send);
-        for (name, bytes) in sources {
+        let reached = std::cell::Cell::new(0);
+        for (i, (name, bytes)) in sources.iter().enumerate() {
             let mut reader = Trickle { data: bytes, step };
-            splitter.source(name, &mut reader, &mut || Ok(())).unwrap();
+            let at = |offset: u64| reached.set(offset);
+            let file = files.map(|f| Ranged {
+                file: &f[i],
+                reached: &at,
+            });
+            splitter
+                .source(name, &mut reader, file, &mut || Ok(()))
+                .unwrap();
         }
-        let mut stats = splitter.stats().clone();
+        let splitter_stats = splitter.stats().clone();
         drop(splitter);
+        let mut stats = splitter_stats.clone();
         stats.add(worker.stats());
-        (outputs, stats, blocks)
+        (outputs, (stats, splitter_stats), blocks)
+    }
+
+    /// Files holding `sources`' bytes, in a directory removed when it is dropped.
+    fn files_of(sources: &[(&str, &[u8])]) -> (tempfile::TempDir, Vec<Arc<File>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let files = sources
+            .iter()
+            .enumerate()
+            .map(|(i, (_, bytes))| {
+                let path = dir.path().join(format!("{i}.ndjson"));
+                std::fs::write(&path, bytes).unwrap();
+                Arc::new(File::open(path).unwrap())
+            })
+            .collect();
+        (dir, files)
     }
 
     /// One thread decoding reads of `step` bytes as they come ([`stream_all`]), with batches
@@ -847,14 +1131,26 @@ mod tests {
         (outputs, stats)
     }
 
+    /// The pipeline (from streams, and from files cut into ranges, which must hand on the
+    /// same output) and one thread give what one decoder gives, for many block and read
+    /// sizes.
     fn check(sources: &[(&str, &[u8])], options: &DecoderOptions) {
         let want = sequential(sources, options);
+        let (_dir, files) = files_of(sources);
         for block in [1, 2, 7, 64, 1000, 1 << 20] {
             for step in [1, 3, 4096, CHUNK_SIZE] {
                 if step < 64 && sources.iter().map(|s| s.1.len()).sum::<usize>() > 200_000 {
                     continue; // byte-at-a-time reads of big inputs: slow, and covered small
                 }
-                let (outputs, stats, _) = pipelined_outputs(sources, options, block, step);
+                let (outputs, (stats, _), _) =
+                    pipelined_outputs(sources, options, block, step, None);
+                let ranged = pipelined_outputs(sources, options, block, step, Some(&files));
+                assert!(
+                    ranged.0 == outputs && ranged.1 .0 == stats,
+                    "block {block}, reads of {step}: ranges {:?}\nblocks {:?}",
+                    (&ranged.1 .0, &ranged.0),
+                    (&stats, &outputs)
+                );
                 // One thread hands on the same batches and rejects in the same order.
                 let one = streamed(sources, options, block, step);
                 assert!(
@@ -910,6 +1206,15 @@ mod tests {
         let (got, blocks) = pipelined(&[("v2", &v2)], &options, 1, 4096);
         assert_eq!((blocks as u64, got.stats.lines), (30, 30));
         assert_eq!(pipelined(&[("v2", &v2)], &options, 1 << 20, 4096).1, 1);
+        // From a file: the block with the first line is read, the other 29 lines are ranges,
+        // decoded by the worker (the splitter's fallback decodes none of them).
+        let (_dir, files) = files_of(&[("v2", &v2)]);
+        let (_, (stats, splitter), blocks) =
+            pipelined_outputs(&[("v2", &v2)], &options, 1, 4096, Some(&files));
+        assert_eq!((blocks, stats.lines, splitter.lines), ((1, 29), 30, 0));
+        let (_, _, blocks) = pipelined_outputs(&[("v2", &v2)], &options, 1000, 7, Some(&files));
+        assert_eq!(blocks.0, 1);
+        assert!(blocks.1 >= 20, "{blocks:?}");
         check(
             &[
                 ("v2", &v2),
@@ -931,6 +1236,131 @@ mod tests {
             }
         }
         assert_eq!(n, 13);
+    }
+
+    /// A range that reaches past the end of its file (which shrank after it was cut) stops
+    /// the read with an error that says so.
+    #[test]
+    fn a_file_that_shrinks_while_it_is_read_is_an_error() {
+        let (_dir, files) = files_of(&[("f", b"{\"type\":\"nspolicy\"}\n")]);
+        let work = Work::Range(Range {
+            source: Arc::from("f.ndjson"),
+            file: files[0].clone(),
+            offset: 0,
+            len: 100,
+            line: Some(0),
+        });
+        let mut decoder = Decoder::new(DecoderOptions::default());
+        let err = work
+            .run(&mut decoder, &Buffers::default(), &mut Buf::default())
+            .err()
+            .unwrap();
+        assert!(matches!(err, Error::Input { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(
+            message.contains("f.ndjson") && message.contains("shrank while it was being read"),
+            "{message}"
+        );
+    }
+
+    /// Through `decode_readers` on two threads, files (plain and gzip) give what the same
+    /// bytes as streams give, with each file's bytes counted in the progress reports.
+    #[test]
+    fn files_and_streams_give_the_same_output() {
+        use std::io::Write;
+        let v2 = repo_file("samples/tenant-export-v2.ndjson");
+        let v1 = repo_file("samples/tenant-export-v1.ndjson");
+        let pretty = repo_file("samples/api-response-v2-pretty.json");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&v1).unwrap();
+        let gz = gz.finish().unwrap();
+        let sources: [(&str, &[u8]); 4] =
+            [("v2", &v2), ("gz", &gz), ("pretty", &pretty), ("v1", &v1)];
+        let (_dir, files) = files_of(&sources);
+        let options = ReadOptions {
+            threads: 2,
+            block_bytes: 700,
+            decoder: DecoderOptions {
+                batch_size: 4,
+                ..Default::default()
+            },
+        };
+        let run = |inputs: Vec<(String, Input<'static>)>| {
+            let mut outputs = Vec::new();
+            let mut reported = 0;
+            let stats = decode_readers(
+                inputs.into_iter().map(Ok),
+                &options,
+                &mut |n| {
+                    reported = n;
+                    Ok(())
+                },
+                &mut |out| {
+                    outputs.push(out);
+                    Ok(())
+                },
+            )
+            .unwrap();
+            (outputs, stats, reported)
+        };
+        let streams = run(sources
+            .iter()
+            .map(|&(name, bytes)| {
+                let reader: Box<dyn Read + Send> = Box::new(io::Cursor::new(bytes.to_vec()));
+                (name.to_string(), Input::from(reader))
+            })
+            .collect());
+        let from_files = run(sources
+            .iter()
+            .zip(&files)
+            .map(|(&(name, _), file)| (name.to_string(), Input::from(file.try_clone().unwrap())))
+            .collect());
+        assert!(streams.0 == from_files.0 && streams.1 == from_files.1);
+        let total: usize = sources.iter().map(|s| s.1.len()).sum();
+        assert_eq!((streams.2, from_files.2), (total as u64, total as u64));
+        assert!(streams.0.iter().any(|o| matches!(o, Output::Rejects(_))));
+    }
+
+    /// A file passed after some of it was read is read from there, as a stream, like any
+    /// reader (its offsets count from there).
+    #[test]
+    fn a_file_read_from_its_middle_is_read_from_there() {
+        use std::io::Seek;
+        let v2 = repo_file("samples/tenant-export-v2.ndjson");
+        let (_dir, files) = files_of(&[("v2", &v2)]);
+        let skip = v2.iter().position(|&b| b == b'\n').unwrap() as u64 + 1;
+        let mut file = files[0].try_clone().unwrap();
+        file.seek(io::SeekFrom::Start(skip)).unwrap();
+        let options = ReadOptions {
+            threads: 2,
+            block_bytes: 64,
+            ..Default::default()
+        };
+        let run = |input: Input<'static>| {
+            let mut outputs = Vec::new();
+            decode_readers(
+                [Ok(("v2".to_string(), input))],
+                &options,
+                &mut |_| Ok(()),
+                &mut |out| {
+                    outputs.push(out);
+                    Ok(())
+                },
+            )
+            .unwrap();
+            outputs
+        };
+        let rest: Box<dyn Read + Send> = Box::new(io::Cursor::new(v2[skip as usize..].to_vec()));
+        let got = run(Input::File(file));
+        assert_eq!(got, run(Input::from(rest)));
+        let rows: usize = got
+            .iter()
+            .map(|o| match o {
+                Output::Batch(_, b) => b.num_rows(),
+                Output::Rejects(_) => 0,
+            })
+            .sum();
+        assert_eq!(rows, 29);
     }
 
     #[test]

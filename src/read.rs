@@ -7,7 +7,7 @@ use arrow_array::RecordBatch;
 
 use crate::decoder::{Decoder, DecoderOptions, Stats};
 use crate::error::{Error, Result};
-use crate::input::decompressed_with_limits;
+use crate::input::{decompressed_with_limits, Input};
 use crate::pipeline::{decode_readers, drain, Output, ReadOptions};
 use crate::reject::Reject;
 use crate::schema::Table;
@@ -153,8 +153,8 @@ pub fn read_all<R: Read + Send>(reader: R, options: DecoderOptions) -> Result<Ta
     Ok(t)
 }
 
-/// Reads readers (each named for rejects and errors; gzip / zstd detected per reader) into
-/// memory like [`read_all`], decoding blocks of whole lines on [`ReadOptions::threads`]
+/// Reads inputs (each named for rejects and errors; gzip / zstd detected per input; an
+/// [`Input`] or anything that converts into one) into memory like [`read_all`], decoding blocks of whole lines on [`ReadOptions::threads`]
 /// threads. The tables are the same for any number of threads; their batches end with the
 /// blocks ([`ReadOptions::block_bytes`]). `progress` is called with the (compressed) bytes
 /// read so far; its error stops the read.
@@ -167,13 +167,14 @@ pub fn read_all<R: Read + Send>(reader: R, options: DecoderOptions) -> Result<Ta
 /// let tables = read_readers([Ok(("inline".to_string(), input))], &options, &mut |_| Ok(())).unwrap();
 /// assert_eq!((tables.num_rows(Table::Audit), tables.num_rows(Table::Application)), (1, 1));
 /// ```
-pub fn read_readers<'a, I>(
+pub fn read_readers<'a, I, S>(
     inputs: I,
     options: &ReadOptions,
     progress: &mut dyn FnMut(u64) -> Result<()>,
 ) -> Result<Tables>
 where
-    I: IntoIterator<Item = Result<(String, Box<dyn Read + Send + 'a>)>>,
+    I: IntoIterator<Item = Result<(String, S)>>,
+    S: Into<Input<'a>>,
 {
     let mut t = Tables::default();
     let stats = decode_readers(inputs, options, progress, &mut |out| {

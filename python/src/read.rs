@@ -159,7 +159,7 @@ impl Stream {
                     Some(next) => {
                         let (name, raw) = next?;
                         let limits = self.decoder.options().limits.clone();
-                        let reader = self.checks.wrap(raw, &name, &limits)?;
+                        let reader = self.checks.wrap(raw.into_reader(), &name, &limits)?;
                         self.decoder.start_source(&name);
                         self.reader = Some((name, reader));
                     }

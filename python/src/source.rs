@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::path::PathBuf;
 
-use netskope_arrow::{open_raw, Result};
+use netskope_arrow::{open_input, Input, Result};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyTuple};
@@ -49,17 +49,15 @@ impl Sources {
         })
     }
 
-    /// Opens the next input: its name (for rejects and errors) and its raw bytes.
-    pub(crate) fn next_reader(&mut self) -> Option<Result<(String, Box<dyn Read + Send>)>> {
+    /// Opens the next input: its name (for rejects and errors) and its raw bytes (a path to a
+    /// regular file as a file, whose blocks the decoding threads read themselves).
+    pub(crate) fn next_reader(&mut self) -> Option<Result<(String, Input<'static>)>> {
         let source = self.pending.pop_front()?;
         let errors = self.errors.clone();
-        Some(Ok(match source {
+        let (name, reader): (String, Box<dyn Read + Send>) = match source {
             Source::Path(path) => {
                 let name = path.display().to_string();
-                match open_raw(&path) {
-                    Ok(r) => (name, r),
-                    Err(e) => return Some(Err(e)),
-                }
+                return Some(open_input(&path).map(|input| (name, input)));
             }
             Source::Bytes(bytes) => ("<bytes>".into(), Box::new(BytesReader { bytes, pos: 0 })),
             Source::Owned(v) => ("<bytes>".into(), Box::new(io::Cursor::new(v))),
@@ -83,12 +81,13 @@ impl Sources {
                     pos: 0,
                 }),
             ),
-        }))
+        };
+        Some(Ok((name, Input::from(reader))))
     }
 }
 
 impl Iterator for Sources {
-    type Item = Result<(String, Box<dyn Read + Send>)>;
+    type Item = Result<(String, Input<'static>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.next_reader()
