@@ -1238,6 +1238,29 @@ mod tests {
         assert_eq!(n, 13);
     }
 
+    /// What `decode_readers` hands on for `inputs`, its counters and the last progress report.
+    fn decoded(
+        inputs: Vec<(String, Input<'static>)>,
+        options: &ReadOptions,
+    ) -> (Vec<Output>, Stats, u64) {
+        let mut outputs = Vec::new();
+        let mut reported = 0;
+        let stats = decode_readers(
+            inputs.into_iter().map(Ok),
+            options,
+            &mut |n| {
+                reported = n;
+                Ok(())
+            },
+            &mut |out| {
+                outputs.push(out);
+                Ok(())
+            },
+        )
+        .unwrap();
+        (outputs, stats, reported)
+    }
+
     /// A range that reaches past the end of its file (which shrank after it was cut) stops
     /// the read with an error that says so.
     #[test]
@@ -1285,24 +1308,7 @@ mod tests {
                 ..Default::default()
             },
         };
-        let run = |inputs: Vec<(String, Input<'static>)>| {
-            let mut outputs = Vec::new();
-            let mut reported = 0;
-            let stats = decode_readers(
-                inputs.into_iter().map(Ok),
-                &options,
-                &mut |n| {
-                    reported = n;
-                    Ok(())
-                },
-                &mut |out| {
-                    outputs.push(out);
-                    Ok(())
-                },
-            )
-            .unwrap();
-            (outputs, stats, reported)
-        };
+        let run = |inputs| decoded(inputs, &options);
         let streams = run(sources
             .iter()
             .map(|&(name, bytes)| {
@@ -1336,20 +1342,7 @@ mod tests {
             block_bytes: 64,
             ..Default::default()
         };
-        let run = |input: Input<'static>| {
-            let mut outputs = Vec::new();
-            decode_readers(
-                [Ok(("v2".to_string(), input))],
-                &options,
-                &mut |_| Ok(()),
-                &mut |out| {
-                    outputs.push(out);
-                    Ok(())
-                },
-            )
-            .unwrap();
-            outputs
-        };
+        let run = |input| decoded(vec![("v2".to_string(), input)], &options).0;
         let rest: Box<dyn Read + Send> = Box::new(io::Cursor::new(v2[skip as usize..].to_vec()));
         let got = run(Input::File(file));
         assert_eq!(got, run(Input::from(rest)));
