@@ -222,6 +222,18 @@ impl std::fmt::Debug for Input<'_> {
 /// Opens a path (`-` is stdin) without decompressing it, as an [`Input`]: a regular file as
 /// [`Input::File`], anything else (stdin, a named pipe, a device) as a stream. Errors name
 /// the path.
+///
+/// ```
+/// use std::path::Path;
+/// use netskope_arrow::{open_input, read_readers, Input, ReadOptions, Table};
+/// let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/tenant-export-v2.ndjson");
+/// let input = open_input(&path).unwrap();
+/// assert!(matches!(input, Input::File(_)));
+/// let options = ReadOptions { threads: 2, block_bytes: 4096, ..Default::default() };
+/// let tables = read_readers([Ok(("v2".to_string(), input))], &options, &mut |_| Ok(())).unwrap();
+/// assert_eq!((tables.num_rows(Table::Application), tables.num_rows(Table::Alerts)), (6, 12));
+/// assert!(open_input(Path::new("no/such/file.ndjson")).is_err());
+/// ```
 pub fn open_input(path: &Path) -> Result<Input<'static>> {
     check_input(path)?;
     if path.as_os_str() == "-" {
