@@ -189,7 +189,7 @@ pub enum Input<'a> {
 }
 
 impl<'a> Input<'a> {
-    /// The input as a stream, read from its start (or, for a file, from its current position).
+    /// The input as a stream (a file is read from its current position).
     pub fn into_reader(self) -> Box<dyn Read + Send + 'a> {
         match self {
             Input::Reader(reader) => reader,
@@ -253,15 +253,7 @@ pub fn open_input(path: &Path) -> Result<Input<'static>> {
 
 /// Opens a path without decompressing it (`-` is stdin); errors name the path.
 pub fn open_raw(path: &Path) -> Result<Box<dyn Read + Send>> {
-    check_input(path)?;
-    if path.as_os_str() == "-" {
-        return Ok(Box::new(io::stdin()));
-    }
-    let file = File::open(path).map_err(|source| Error::Input {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(Box::new(file))
+    open_input(path).map(Input::into_reader)
 }
 
 /// Opens a path (`-` is stdin) with transparent decompression.

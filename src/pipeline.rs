@@ -1079,9 +1079,16 @@ mod tests {
                 file: &f[i],
                 reached: &at,
             });
+            reached.set(0);
             splitter
                 .source(name, &mut reader, file, &mut || Ok(()))
                 .unwrap();
+            // The last range of a source ends at its end (0: no ranges).
+            assert!(
+                [0, bytes.len() as u64].contains(&reached.get()),
+                "{name}: ranges reached {}",
+                reached.get()
+            );
         }
         let splitter_stats = splitter.stats().clone();
         drop(splitter);
@@ -1238,6 +1245,45 @@ mod tests {
         assert_eq!(n, 13);
     }
 
+    /// `range_end` cuts where the splitter cuts a buffer (the last newline of the block's first
+    /// `block` bytes, else the first one after, else the end; the end too when less than a
+    /// block is left), with lines longer than the
+    /// windows it reads, so that cuts are found several windows back or ahead.
+    #[test]
+    fn range_ends_are_the_splitters_cuts() {
+        let mut text = Vec::new();
+        for (i, len) in [10, 150_000, 3, 0, 70_000, 200_000, 64 << 10, 5]
+            .iter()
+            .enumerate()
+        {
+            text.extend(std::iter::repeat_n(b'a' + i as u8, *len));
+            text.push(b'\n');
+        }
+        text.extend(b"no final newline");
+        let (_dir, files) = files_of(&[("t", &text)]);
+        let len = text.len() as u64;
+        let cut = |start: usize, block: usize| -> u64 {
+            // What is left of the source when it is under a block is the last block.
+            let head = start + block;
+            if head >= text.len() {
+                return len;
+            }
+            let nl = memchr::memrchr(b'\n', &text[start..head])
+                .map(|i| start + i)
+                .or_else(|| memchr::memchr(b'\n', &text[head..]).map(|i| head + i));
+            nl.map_or(len, |nl| nl as u64 + 1)
+        };
+        let mut window = Vec::new();
+        let mut starts: Vec<usize> = (0..text.len()).step_by(9_973).collect();
+        starts.extend(memchr::memchr_iter(b'\n', &text).map(|nl| nl + 1));
+        for start in starts {
+            for block in [1, 2, 1000, CUT_WINDOW - 1, CUT_WINDOW + 1, 140_000, 1 << 20] {
+                let got = range_end(&files[0], start as u64, len, block, &mut window).unwrap();
+                assert_eq!(got, cut(start, block), "start {start}, block {block}");
+            }
+        }
+    }
+
     /// What `decode_readers` hands on for `inputs`, its counters and the last progress report.
     fn decoded(
         inputs: Vec<(String, Input<'static>)>,
@@ -1358,6 +1404,14 @@ mod tests {
 
     #[test]
     fn blocks_keep_documents_long_lines_and_first_lines_as_one_decoder_does() {
+        // Records longer than the splitter's windows around a range's cut.
+        let wide = format!(
+            "{{\"type\":\"nspolicy\",\"app\":\"{}\"}}",
+            "w".repeat(150_000)
+        );
+        let rec = "{\"type\":\"page\"}";
+        let big = format!("{rec}\n{wide}\n{rec}\n{wide}\n\n{wide}");
+        check(&[("big", big.as_bytes())], &DecoderOptions::default());
         let small = tight(40, 16, 2);
         let rec = "{\"type\":\"nspolicy\",\"app\":\"Box\"}";
         let long = format!("{{\"type\":\"nspolicy\",\"app\":\"{}\"}}", "x".repeat(100));

@@ -154,10 +154,10 @@ pub fn read_all<R: Read + Send>(reader: R, options: DecoderOptions) -> Result<Ta
 }
 
 /// Reads inputs (each named for rejects and errors; gzip / zstd detected per input; an
-/// [`Input`] or anything that converts into one) into memory like [`read_all`], decoding blocks of whole lines on [`ReadOptions::threads`]
-/// threads. The tables are the same for any number of threads; their batches end with the
-/// blocks ([`ReadOptions::block_bytes`]). `progress` is called with the (compressed) bytes
-/// read so far; its error stops the read.
+/// [`Input`] or anything that converts into one) into memory like [`read_all`], decoding
+/// blocks of whole lines on [`ReadOptions::threads`] threads. The tables are the same for
+/// any number of threads; their batches end with the blocks ([`ReadOptions::block_bytes`]).
+/// `progress` is called with the (compressed) bytes read so far; its error stops the read.
 ///
 /// ```
 /// use netskope_arrow::{read_readers, ReadOptions, Table};
