@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): builds release binaries and the Python package, generates the corpora
 # (deterministic, seeded) and runs netskope-arrow next to DuckDB, polars and pyarrow, writing the
-# results to BENCHMARKS.md. Options: SIZE (default 1GiB), REPS (default 3), SEED (default 42).
+# results to BENCHMARKS.md. Options: SIZE (default 1GiB), REPS (default 3), SEED (default 42),
+# PAIRS (default 6: extra repetitions of target 4's one- and two-thread conversions).
 #
 #   scripts/bench.sh                 # mixed 1 GiB + clean application-only 1 GiB, 3 reps
 #   SIZE=256MiB REPS=1 scripts/bench.sh
@@ -9,6 +10,7 @@ source "$(dirname "$0")/lib.sh"
 ensure_rust
 SIZE="${SIZE:-1GiB}"
 REPS="${REPS:-3}"
+PAIRS="${PAIRS:-6}"
 SEED="${SEED:-42}"
 
 say "building release binaries (CLI, corpus generator, decode-only example, arrow-json reference)"
@@ -37,5 +39,6 @@ gen mixed "bench-data/mixed-$SIZE.ndjson"
 gen application "bench-data/app-$SIZE.ndjson"
 
 say "running (reps: $REPS)"
-"$VENV/bin/python" bench/compare.py --reps "$REPS" --command "SIZE=$SIZE REPS=$REPS scripts/bench.sh" \
+"$VENV/bin/python" bench/compare.py --reps "$REPS" --pairs "$PAIRS" \
+    --command "SIZE=$SIZE REPS=$REPS PAIRS=$PAIRS scripts/bench.sh" \
     --corpus "bench-data/mixed-$SIZE.ndjson" --corpus "bench-data/app-$SIZE.ndjson"
