@@ -65,6 +65,13 @@ impl AppendNulls for SupportingDataBuilder {
 }
 
 /// One column's values for the batch being built.
+///
+/// The larger builders are boxed, so that the enum is the size of a [`StrColumn`] or a
+/// [`FixedColumn`] (56 bytes, not 96): each record reads the builder of every field it has,
+/// and a table's builders then take ~15 KB of the L1 data cache, not ~26 KB. Boxing
+/// [`ListColumn`] cut decoding's simulated L1 misses by 2.5% and its instructions by 0.7%
+/// (cachegrind, 8 MB of the mixed corpus); its fastest runs were 1.00x-1.04x as fast in four
+/// interleaved series (medians 0.97x-1.05x: within the machine's noise).
 enum ColumnBuilder {
     /// `ColumnKind::String`.
     Str(StrColumn),
@@ -77,9 +84,13 @@ enum ColumnBuilder {
     Ts(FixedColumn<i64>),
     /// `_src_time_local`: filled from `src_time`, never from a key of its own.
     LocalTs(FixedColumn<i64>),
-    List(ListColumn),
+    /// `ColumnKind::StringList` (boxed: 96 bytes).
+    List(Box<ListColumn>),
     Support(Box<Padded<SupportingDataBuilder>>),
 }
+
+// Unboxing a large builder would make every column's builder as large (see `ColumnBuilder`).
+const _: () = assert!(std::mem::size_of::<ColumnBuilder>() <= 56);
 
 impl ColumnBuilder {
     fn new(kind: ColumnKind) -> Self {
@@ -91,7 +102,7 @@ impl ColumnBuilder {
             ColumnKind::Bool => ColumnBuilder::Bool(FixedColumn::default()),
             ColumnKind::Timestamp => ColumnBuilder::Ts(FixedColumn::default()),
             ColumnKind::LocalTimestamp => ColumnBuilder::LocalTs(FixedColumn::default()),
-            ColumnKind::StringList => ColumnBuilder::List(ListColumn::default()),
+            ColumnKind::StringList => ColumnBuilder::List(Box::default()),
             ColumnKind::SupportingData => {
                 ColumnBuilder::Support(Box::new(Padded::new(SupportingDataBuilder {
                     data_type: StringBuilder::new(),
