@@ -5,7 +5,7 @@ Run through `scripts/bench.sh` (which builds everything and generates the corpor
     .venv/bin/python bench/compare.py --corpus bench-data/mixed-1g.ndjson --corpus bench-data/app-1g.ndjson
 
 Every run is a fresh process, contenders interleaved (every other repetition in reverse order),
-`--reps` times per corpus (target 4's contenders `--pairs` times more). Reported: median wall time, MB/s of NDJSON, cores used ((user+sys)/wall),
+`--reps` times per corpus (the contenders of targets 2 and 4 `--pairs` times more). Reported: median wall time, MB/s of NDJSON, cores used ((user+sys)/wall),
 peak RSS, the ratio of throughput to DuckDB's, and the rows each tool produced next to the
 generator's ground truth (`<corpus>.truth.json`). Our rows and rejects must match the ground truth
 exactly, or the run fails. Tools that fail on a corpus (pyarrow.json, polars and arrow-json on mixed
@@ -36,6 +36,7 @@ ARROW_JSON = ROOT / "target/release/examples/arrow_json"
 NODE_RUNNER = ROOT / "bench/wasm_convert.mjs"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 CLI_2, CLI_1 = "netskope-arrow CLI", "netskope-arrow CLI, 1 thread"
+ONE_CORE, AJ = "netskope-arrow (decode only)", "arrow-json (Rust, 37 Utf8 fields, 1 thread)"
 PAIR = "netskope-arrow CLI, 1 thread, two at once"
 KEEP = "netskope-arrow (decode only, all cores, batches kept)"
 # Contenders that convert their input more than once per run: their MB/s counts every copy.
@@ -108,12 +109,12 @@ def contenders(kind: str) -> dict[str, object]:
         c.update({"duckdb": py("duckdb"), "polars": py("polars"), "pyarrow": py("pyarrow")})
         return c
     return {
-        "netskope-arrow (decode only)": lambda i, o: [str(DECODE), str(i)],
+        ONE_CORE: lambda i, o: [str(DECODE), str(i)],
         "netskope-arrow (decode only, all cores)": lambda i, o: [str(DECODE), str(i), "--threads", "0"],
         # Batches kept in memory, as `read_ndjson` keeps them: the Rust side of target 5.
         KEEP: lambda i, o: [str(DECODE), str(i), "--threads", "0", "--keep"],
         "netskope-arrow python read_ndjson()": py("python read_ndjson()"),
-        "arrow-json (Rust, 37 Utf8 fields, 1 thread)": lambda i, o: [str(ARROW_JSON), str(i)],
+        AJ: lambda i, o: [str(ARROW_JSON), str(i)],
         "duckdb": py("duckdb (arrow)"),
         "polars": py("polars (arrow)"),
         "pyarrow": py("pyarrow (arrow)"),
@@ -213,22 +214,25 @@ def targets(measured: dict, rss: list[tuple[int, float]] | None) -> str:
     def runs(mix: str, job: str, name: str) -> list[dict]:
         return measured.get((mix, job), (0, {}))[1].get(name, [])
 
+    def size_of(mix: str, job: str) -> int:
+        return measured.get((mix, job), (0, {}))[0]
+
     def mbs(mix: str, job: str, name: str) -> float:
-        size = measured.get((mix, job), (0, {}))[0]
-        return size / 1e6 / statistics.median(r["wall"] for r in runs(mix, job, name))
+        return size_of(mix, job) / 1e6 / statistics.median(r["wall"] for r in runs(mix, job, name))
 
     cli, one = CLI_2, CLI_1
     if runs("mixed", "parquet", cli) and runs("mixed", "parquet", "duckdb"):
         r = paired(runs("mixed", "parquet", cli), runs("mixed", "parquet", "duckdb"))
         add("1. mixed NDJSON -> Parquet, both cores, x DuckDB", ">= 3x", fmt_ratios(r), statistics.median(r) >= 3)
     for mix in ("mixed", "application"):
-        if runs(mix, "arrow", "netskope-arrow (decode only)"):
-            speed = mbs(mix, "arrow", "netskope-arrow (decode only)")
-            got = f"**{speed:,.0f} MB/s** (median)"
-            ref = runs(mix, "arrow", "arrow-json (Rust, 37 Utf8 fields, 1 thread)")
+        if runs(mix, "arrow", ONE_CORE):
+            speed = mbs(mix, "arrow", ONE_CORE)
+            each = [size_of(mix, "arrow") / 1e6 / r["wall"] for r in runs(mix, "arrow", ONE_CORE)]
+            got = f"**{speed:,.0f} MB/s** (median of {len(each)} runs, {min(each):,.0f}-{max(each):,.0f})"
+            ref = runs(mix, "arrow", AJ)
             if ref:
-                r = paired(runs(mix, "arrow", "netskope-arrow (decode only)"), ref)
-                got += (f"; {fmt_ratios(r)} arrow-json, which ran {mbs(mix, 'arrow', 'arrow-json (Rust, 37 Utf8 fields, 1 thread)'):,.0f} MB/s "
+                r = paired(runs(mix, "arrow", ONE_CORE), ref)
+                got += (f"; {fmt_ratios(r)} arrow-json, which ran {mbs(mix, 'arrow', AJ):,.0f} MB/s "
                         "(the issue's 350 MB/s at its 185 MB/s is 1.89x)")
             add(f"2. {mix}: NDJSON -> Arrow, one core", ">= 350 MB/s", got, speed >= 350)
     if rss:
@@ -264,7 +268,7 @@ def targets(measured: dict, rss: list[tuple[int, float]] | None) -> str:
         "A ratio is the median of per-repetition ratios: the runs of one repetition ran within "
         "minutes of each other, so the VM's changes of speed between repetitions (up to a quarter "
         "here) mostly cancel out. The two CLI runs of target 4 ran back to back, in every repetition and in "
-        "the extra pairs that only target 4's contenders ran (`--pairs`).",
+        "the extra repetitions that only the contenders of targets 2 and 4 ran (`--pairs`).",
         "",
         "| target | asked | measured | met |",
         "|---|---|---|---|",
@@ -280,8 +284,9 @@ def main() -> None:
     ap.add_argument("--markdown", type=Path, default=ROOT / "BENCHMARKS.md")
     ap.add_argument("--command", default="scripts/bench.sh")
     ap.add_argument("--pairs", type=int, default=0,
-                    help="extra interleaved repetitions of target 4's contenders (two threads, one, two one-thread "
-                         "conversions at once) on each corpus, after the others: target 4's ratio varies most")
+                    help="extra interleaved repetitions of the contenders of targets 2 (one-core decoding, arrow-json) "
+                         "and 4 (two threads, one, two one-thread conversions at once) on each corpus, after the others: "
+                         "their figures vary most")
     ap.add_argument("--rss-scale", type=int, default=4,
                     help="also convert the first corpus repeated this many times (through a pipe) and compare peak RSS; 0: skip")
     a = ap.parse_args()
@@ -289,7 +294,8 @@ def main() -> None:
         f"Machine: {machine()}. Date: {dt.date.today().isoformat()}. Command: `{a.command}`.",
         f"Versions: {versions()}.",
         f"Each figure is the median of {a.reps} interleaved runs"
-        + (f" ({a.reps + a.pairs} for the two CLI rows and two-at-once, target 4's contenders)" if a.pairs else "")
+        + (f" ({a.reps + a.pairs} for the contenders of targets 2 and 4: one-core decoding, arrow-json, the two CLI rows "
+           "and two at once)" if a.pairs else "")
         + ", each a fresh process, page cache warm. "
         "MB/s counts NDJSON bytes; cores = (user+sys CPU) / wall; x DuckDB = throughput relative to DuckDB on the same job.",
     ]
@@ -319,11 +325,12 @@ def main() -> None:
                     results[name].append(r)
                     print(f"{corpus.name} {job} rep {rep + 1}: {name}: "
                           + (f"{r['wall']:.2f} s" if r["ok"] else f"failed: {r['error']}"), flush=True)
-            # Target 4 compares two runs of ~4 and ~7 s whose ratio swings most with the
-            # machine's speed (1.45x-1.99x in one 3-repetition run): more pairs, still
-            # interleaved, each pair back to back.
-            extra = [CLI_2, CLI_1, PAIR] if job == "parquet" else []
-            for rep in range(a.pairs if all(results[n] and results[n][-1]["ok"] for n in extra) else 0):
+            # Targets 2 and 4 swing most with the machine's speed (target 4 from 1.45x to 1.99x
+            # within one 3-repetition run): their contenders run more repetitions, still
+            # interleaved, the runs compared back to back.
+            extra = {"parquet": [CLI_2, CLI_1, PAIR], "arrow": [ONE_CORE, AJ]}.get(job, [])
+            extra = [n for n in extra if results[n] and results[n][-1]["ok"]]
+            for rep in range(a.pairs if extra else 0):
                 for name in extra if rep % 2 == 0 else extra[::-1]:
                     out = tmp / f"{abs(hash(name))}"
                     shutil.rmtree(out, ignore_errors=True)
@@ -331,7 +338,7 @@ def main() -> None:
                     r = run(cands[name](corpus, out))
                     r["work"] = WORK.get(name, 1)
                     results[name].append(r)
-                    print(f"{corpus.name} {job} target 4 pair {rep + 1}: {name}: "
+                    print(f"{corpus.name} {job} extra repetition {rep + 1}: {name}: "
                           + (f"{r['wall']:.2f} s" if r["ok"] else f"failed: {r['error']}"), flush=True)
             shutil.rmtree(tmp, ignore_errors=True)
             ok = {k: v for k, v in results.items() if v and v[-1]["ok"]}
