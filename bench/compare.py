@@ -5,7 +5,7 @@ Run through `scripts/bench.sh` (which builds everything and generates the corpor
     .venv/bin/python bench/compare.py --corpus bench-data/mixed-1g.ndjson --corpus bench-data/app-1g.ndjson
 
 Every run is a fresh process, contenders interleaved (every other repetition in reverse order),
-`--reps` times per corpus (the contenders of targets 2 and 4 `--pairs` times more). Reported: median wall time, MB/s of NDJSON, cores used ((user+sys)/wall),
+`--reps` times per corpus (the contenders of targets 2, 4 and 5 `--pairs` times more). Reported: median wall time, MB/s of NDJSON, cores used ((user+sys)/wall),
 peak RSS, the ratio of throughput to DuckDB's, and the rows each tool produced next to the
 generator's ground truth (`<corpus>.truth.json`). Our rows and rejects must match the ground truth
 exactly, or the run fails. Tools that fail on a corpus (pyarrow.json, polars and arrow-json on mixed
@@ -39,6 +39,8 @@ CLI_2, CLI_1 = "netskope-arrow CLI", "netskope-arrow CLI, 1 thread"
 ONE_CORE, AJ = "netskope-arrow (decode only)", "arrow-json (Rust, 37 Utf8 fields, 1 thread)"
 PAIR = "netskope-arrow CLI, 1 thread, two at once"
 KEEP = "netskope-arrow (decode only, all cores, batches kept)"
+PY_CONVERT, PY_READ = "netskope-arrow python convert()", "netskope-arrow python read_ndjson()"
+WASM = "netskope-arrow wasm (node)"
 # Contenders that convert their input more than once per run: their MB/s counts every copy.
 WORK = {PAIR: 2}
 
@@ -102,10 +104,10 @@ def contenders(kind: str) -> dict[str, object]:
             # machine in this spell, the ceiling for target 4 (its MB/s counts both inputs).
             PAIR: lambda i, o: ["sh", "-c", f"'{CLI}' convert -q --json --overwrite --threads 1 --out '{o}/a' '{i}' >/dev/null & "
                                 f"'{CLI}' convert -q --json --overwrite --threads 1 --out '{o}/b' '{i}'; s=$?; wait $! && exit $s"],
-            "netskope-arrow python convert()": py("python convert()"),
+            PY_CONVERT: py("python convert()"),
         }
         if NODE_RUNNER.exists() and shutil.which("node"):
-            c["netskope-arrow wasm (node)"] = lambda i, o: ["node", str(NODE_RUNNER), str(i), str(o)]
+            c[WASM] = lambda i, o: ["node", str(NODE_RUNNER), str(i), str(o)]
         c.update({"duckdb": py("duckdb"), "polars": py("polars"), "pyarrow": py("pyarrow")})
         return c
     return {
@@ -113,7 +115,7 @@ def contenders(kind: str) -> dict[str, object]:
         "netskope-arrow (decode only, all cores)": lambda i, o: [str(DECODE), str(i), "--threads", "0"],
         # Batches kept in memory, as `read_ndjson` keeps them: the Rust side of target 5.
         KEEP: lambda i, o: [str(DECODE), str(i), "--threads", "0", "--keep"],
-        "netskope-arrow python read_ndjson()": py("python read_ndjson()"),
+        PY_READ: py("python read_ndjson()"),
         AJ: lambda i, o: [str(ARROW_JSON), str(i)],
         "duckdb": py("duckdb (arrow)"),
         "polars": py("polars (arrow)"),
@@ -248,16 +250,16 @@ def targets(measured: dict, rss: list[tuple[int, float]] | None) -> str:
                 got += f"; two one-thread conversions at once (the ceiling): {fmt_ratios(ceiling)}"
             add(f"4. {mix}: two threads / one, Parquet", ">= 1.7x", got, statistics.median(r) >= 1.7)
     for mix in ("mixed", "application"):
-        wasm = runs(mix, "parquet", "netskope-arrow wasm (node)")
+        wasm = runs(mix, "parquet", WASM)
         if wasm and runs(mix, "parquet", one):
             r = paired(wasm, runs(mix, "parquet", one))
             add(f"5. {mix}: wasm in Node / one-thread CLI", ">= 0.5x", fmt_ratios(r), statistics.median(r) >= 0.5)
     for mix in ("mixed", "application"):
-        py = runs(mix, "parquet", "netskope-arrow python convert()")
+        py = runs(mix, "parquet", PY_CONVERT)
         if py and runs(mix, "parquet", cli):
             r = paired(py, runs(mix, "parquet", cli))
             add(f"5. {mix}: Python `convert()` / CLI", ">= 0.9x", fmt_ratios(r), statistics.median(r) >= 0.9)
-        read = runs(mix, "arrow", "netskope-arrow python read_ndjson()")
+        read = runs(mix, "arrow", PY_READ)
         if read and runs(mix, "arrow", KEEP):
             r = paired(read, runs(mix, "arrow", KEEP))
             add(f"5. {mix}: Python `read_ndjson()` / the same decoding in Rust (batches kept)", ">= 0.9x",
@@ -268,7 +270,7 @@ def targets(measured: dict, rss: list[tuple[int, float]] | None) -> str:
         "A ratio is the median of per-repetition ratios: the runs of one repetition ran within "
         "minutes of each other, so the VM's changes of speed between repetitions (up to a quarter "
         "here) mostly cancel out. The two CLI runs of target 4 ran back to back, in every repetition and in "
-        "the extra repetitions that only the contenders of targets 2 and 4 ran (`--pairs`).",
+        "the extra repetitions that only the contenders of targets 2, 4 and 5 ran (`--pairs`).",
         "",
         "| target | asked | measured | met |",
         "|---|---|---|---|",
@@ -284,9 +286,9 @@ def main() -> None:
     ap.add_argument("--markdown", type=Path, default=ROOT / "BENCHMARKS.md")
     ap.add_argument("--command", default="scripts/bench.sh")
     ap.add_argument("--pairs", type=int, default=0,
-                    help="extra interleaved repetitions of the contenders of targets 2 (one-core decoding, arrow-json) "
-                         "and 4 (two threads, one, two one-thread conversions at once) on each corpus, after the others: "
-                         "their figures vary most")
+                    help="extra interleaved repetitions of the contenders of targets 2, 4 and 5 (one-core decoding, "
+                         "arrow-json, the CLI on two threads and one, two one-thread conversions at once, Python, wasm) "
+                         "on each corpus, after the others: the targets' ratios vary most")
     ap.add_argument("--rss-scale", type=int, default=4,
                     help="also convert the first corpus repeated this many times (through a pipe) and compare peak RSS; 0: skip")
     a = ap.parse_args()
@@ -294,8 +296,8 @@ def main() -> None:
         f"Machine: {machine()}. Date: {dt.date.today().isoformat()}. Command: `{a.command}`.",
         f"Versions: {versions()}.",
         f"Each figure is the median of {a.reps} interleaved runs"
-        + (f" ({a.reps + a.pairs} for the contenders of targets 2 and 4: one-core decoding, arrow-json, the two CLI rows "
-           "and two at once)" if a.pairs else "")
+        + (f" ({a.reps + a.pairs} for the contenders of targets 2, 4 and 5: one-core decoding, arrow-json, the CLI rows, "
+           "Python, wasm, and decoding on all cores with batches kept)" if a.pairs else "")
         + ", each a fresh process, page cache warm. "
         "MB/s counts NDJSON bytes; cores = (user+sys CPU) / wall; x DuckDB = throughput relative to DuckDB on the same job.",
     ]
@@ -325,11 +327,12 @@ def main() -> None:
                     results[name].append(r)
                     print(f"{corpus.name} {job} rep {rep + 1}: {name}: "
                           + (f"{r['wall']:.2f} s" if r["ok"] else f"failed: {r['error']}"), flush=True)
-            # Targets 2 and 4 swing most with the machine's speed (target 4 from 1.45x to 1.99x
+            # The targets' ratios swing with the machine's speed (target 4 from 1.45x to 1.99x
             # within one 3-repetition run): their contenders run more repetitions, still
-            # interleaved, the runs compared back to back.
-            extra = {"parquet": [CLI_2, CLI_1, PAIR], "arrow": [ONE_CORE, AJ]}.get(job, [])
-            extra = [n for n in extra if results[n] and results[n][-1]["ok"]]
+            # interleaved, the runs each ratio compares next to each other (Python's
+            # `convert()` and the CLI, the two CLI runs, one thread and wasm).
+            extra = {"parquet": [PY_CONVERT, CLI_2, CLI_1, WASM, PAIR], "arrow": [ONE_CORE, AJ, KEEP, PY_READ]}.get(job, [])
+            extra = [n for n in extra if results.get(n) and results[n][-1]["ok"]]
             for rep in range(a.pairs if extra else 0):
                 for name in extra if rep % 2 == 0 else extra[::-1]:
                     out = tmp / f"{abs(hash(name))}"

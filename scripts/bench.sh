@@ -2,7 +2,7 @@
 # Benchmarks (not tests): builds release binaries and the Python package, generates the corpora
 # (deterministic, seeded) and runs netskope-arrow next to DuckDB, polars and pyarrow, writing the
 # results to BENCHMARKS.md. Options: SIZE (default 1GiB), REPS (default 3), SEED (default 42),
-# PAIRS (default 6: extra repetitions of the contenders of targets 2 and 4).
+# PAIRS (default 6: extra repetitions of the contenders of targets 2, 4 and 5).
 #
 #   scripts/bench.sh                 # mixed 1 GiB + clean application-only 1 GiB, 3 reps
 #   SIZE=256MiB REPS=1 scripts/bench.sh
