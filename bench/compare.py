@@ -311,38 +311,31 @@ def main() -> None:
             cands = contenders(job)
             results: dict[str, list[dict]] = {k: [] for k in cands}
             tmp = Path(tempfile.mkdtemp(prefix="na-cmp-"))
-            for rep in range(a.reps):
-                # Every other repetition in reverse order, so that no contender always runs
-                # after the same one; neighbours stay neighbours, which the paired ratios of
-                # the targets use.
-                order = list(cands.items())
-                for name, build in order if rep % 2 == 0 else order[::-1]:
-                    if results[name] and not results[name][-1]["ok"]:
-                        continue  # a tool that failed once fails again: do not wait for it twice
-                    out = tmp / f"{abs(hash(name))}"
-                    shutil.rmtree(out, ignore_errors=True)
-                    out.mkdir()
-                    r = run(build(corpus, out))
-                    r["work"] = WORK.get(name, 1)
-                    results[name].append(r)
-                    print(f"{corpus.name} {job} rep {rep + 1}: {name}: "
-                          + (f"{r['wall']:.2f} s" if r["ok"] else f"failed: {r['error']}"), flush=True)
+
+            def rounds(label: str, names: list[str], reps: int) -> None:
+                """`reps` repetitions of `names`, every other one in reverse order, so that no
+                contender always runs after the same one; neighbours stay neighbours, which the
+                paired ratios of the targets use."""
+                for rep in range(reps):
+                    for name in names if rep % 2 == 0 else names[::-1]:
+                        if results[name] and not results[name][-1]["ok"]:
+                            continue  # a tool that failed once fails again: do not wait for it twice
+                        out = tmp / f"{abs(hash(name))}"
+                        shutil.rmtree(out, ignore_errors=True)
+                        out.mkdir()
+                        r = run(cands[name](corpus, out))
+                        r["work"] = WORK.get(name, 1)
+                        results[name].append(r)
+                        print(f"{corpus.name} {job} {label} {rep + 1}: {name}: "
+                              + (f"{r['wall']:.2f} s" if r["ok"] else f"failed: {r['error']}"), flush=True)
+
+            rounds("rep", list(cands), a.reps)
             # The targets' ratios swing with the machine's speed (target 4 from 1.45x to 1.99x
-            # within one 3-repetition run): their contenders run more repetitions, still
-            # interleaved, the runs each ratio compares next to each other (Python's
-            # `convert()` and the CLI, the two CLI runs, one thread and wasm).
+            # within one 3-repetition run): their contenders run more repetitions, the runs
+            # each ratio compares next to each other (Python's `convert()` and the CLI, the
+            # two CLI runs, one thread and wasm).
             extra = {"parquet": [PY_CONVERT, CLI_2, CLI_1, WASM, PAIR], "arrow": [ONE_CORE, AJ, KEEP, PY_READ]}.get(job, [])
-            extra = [n for n in extra if results.get(n) and results[n][-1]["ok"]]
-            for rep in range(a.pairs if extra else 0):
-                for name in extra if rep % 2 == 0 else extra[::-1]:
-                    out = tmp / f"{abs(hash(name))}"
-                    shutil.rmtree(out, ignore_errors=True)
-                    out.mkdir()
-                    r = run(cands[name](corpus, out))
-                    r["work"] = WORK.get(name, 1)
-                    results[name].append(r)
-                    print(f"{corpus.name} {job} extra repetition {rep + 1}: {name}: "
-                          + (f"{r['wall']:.2f} s" if r["ok"] else f"failed: {r['error']}"), flush=True)
+            rounds("extra repetition", [n for n in extra if results.get(n) and results[n][-1]["ok"]], a.pairs)
             shutil.rmtree(tmp, ignore_errors=True)
             ok = {k: v for k, v in results.items() if v and v[-1]["ok"]}
             measured[(truth["mix"], job)] = (size, ok)

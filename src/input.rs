@@ -219,9 +219,9 @@ impl std::fmt::Debug for Input<'_> {
     }
 }
 
-/// Opens a path (`-` is stdin) without decompressing it, as an [`Input`]: a regular file as
-/// [`Input::File`], anything else (stdin, a named pipe, a device) as a stream. Errors name
-/// the path.
+/// Opens a path (`-` is stdin) without decompressing it, as an [`Input`]: stdin as a stream,
+/// anything else as [`Input::File`] (which is read as a stream unless it is a regular file:
+/// a named pipe, a device). Errors name the path.
 ///
 /// ```
 /// use std::path::Path;
@@ -239,16 +239,11 @@ pub fn open_input(path: &Path) -> Result<Input<'static>> {
     if path.as_os_str() == "-" {
         return Ok(Input::Reader(Box::new(io::stdin())));
     }
-    let input_err = |source| Error::Input {
+    let file = File::open(path).map_err(|source| Error::Input {
         path: path.to_path_buf(),
         source,
-    };
-    let file = File::open(path).map_err(input_err)?;
-    if file.metadata().map_err(input_err)?.is_file() {
-        Ok(Input::File(file))
-    } else {
-        Ok(Input::Reader(Box::new(file)))
-    }
+    })?;
+    Ok(Input::File(file))
 }
 
 /// Opens a path without decompressing it (`-` is stdin); errors name the path.

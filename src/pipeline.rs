@@ -76,6 +76,14 @@ impl Buf {
         &mut self.data[self.len..self.len + n]
     }
 
+    /// Reads exactly `n` bytes of `file` at `offset` into the buffer's spare room (its length
+    /// does not change) and returns them; see [`read_exact_at`].
+    fn read_at(&mut self, file: &File, offset: u64, n: usize) -> io::Result<&[u8]> {
+        let room = self.room(n);
+        read_exact_at(file, room, offset)?;
+        Ok(room)
+    }
+
     fn extend_from_slice(&mut self, bytes: &[u8]) {
         self.room(bytes.len()).copy_from_slice(bytes);
         self.len += bytes.len();
@@ -555,10 +563,10 @@ impl Work {
                 let mut at = range.offset;
                 while at < end {
                     let n = (end - at).min(CHUNK_SIZE as u64) as usize;
-                    scratch.clear();
-                    read_exact_at(&range.file, scratch.room(n), at)
+                    let chunk = scratch
+                        .read_at(&range.file, at, n)
                         .map_err(|e| read_error(&range.source, e))?;
-                    decoder.push(&scratch.data[..n]);
+                    decoder.push(chunk);
                     at += n as u64;
                 }
                 decoder.finish();
@@ -633,26 +641,15 @@ const CUT_WINDOW: usize = 64 << 10;
 /// none, after the first newline that follows, or at `len`, the end of the file. Reads
 /// [`CUT_WINDOW`] bytes at a time into `window`, backwards from `start + block` and then
 /// forwards, so a block with a newline near its end costs one read.
-fn range_end(
-    file: &File,
-    start: u64,
-    len: u64,
-    block: usize,
-    window: &mut Vec<u8>,
-) -> io::Result<u64> {
+fn range_end(file: &File, start: u64, len: u64, block: usize, window: &mut Buf) -> io::Result<u64> {
     let head = start.saturating_add(block as u64);
     if head >= len {
         return Ok(len);
     }
-    fn read<'w>(file: &File, window: &'w mut Vec<u8>, from: u64, n: usize) -> io::Result<&'w [u8]> {
-        window.resize(n, 0);
-        read_exact_at(file, window, from)?;
-        Ok(window)
-    }
     let mut hi = head;
     while hi > start {
         let lo = hi.saturating_sub(CUT_WINDOW as u64).max(start);
-        if let Some(nl) = memchr::memrchr(b'\n', read(file, window, lo, (hi - lo) as usize)?) {
+        if let Some(nl) = memchr::memrchr(b'\n', window.read_at(file, lo, (hi - lo) as usize)?) {
             return Ok(lo + nl as u64 + 1);
         }
         hi = lo;
@@ -660,7 +657,7 @@ fn range_end(
     let mut lo = head;
     while lo < len {
         let n = (len - lo).min(CUT_WINDOW as u64) as usize;
-        if let Some(nl) = memchr::memchr(b'\n', read(file, window, lo, n)?) {
+        if let Some(nl) = memchr::memchr(b'\n', window.read_at(file, lo, n)?) {
             return Ok(lo + nl as u64 + 1);
         }
         lo += n as u64;
@@ -843,7 +840,7 @@ impl<'a> Splitter<'a> {
         after_read: &mut dyn FnMut() -> Result<()>,
     ) -> Result<()> {
         let mut line = Some(at.line);
-        let mut window = Vec::new();
+        let mut window = Buf::default();
         loop {
             let len = file
                 .metadata()
@@ -1273,7 +1270,7 @@ mod tests {
                 .or_else(|| memchr::memchr(b'\n', &text[head..]).map(|i| head + i));
             nl.map_or(len, |nl| nl as u64 + 1)
         };
-        let mut window = Vec::new();
+        let mut window = Buf::default();
         let mut starts: Vec<usize> = (0..text.len()).step_by(9_973).collect();
         starts.extend(memchr::memchr_iter(b'\n', &text).map(|nl| nl + 1));
         for start in starts {
