@@ -181,10 +181,12 @@ pub(crate) fn check_input(path: &Path) -> Result<()> {
 pub enum Input<'a> {
     /// Bytes read in order (stdin, a pipe, a decompressor, a Python file object, ...).
     Reader(Box<dyn Read + Send + 'a>),
-    /// A file. When it is not compressed and holds whole lines, decoding threads read the
-    /// blocks they decode themselves, each while its bytes are in that core's cache, instead of
-    /// one thread reading everything for them. The file must not shrink while it is read
-    /// (that stops the read with an error); lines appended meanwhile may or may not be read.
+    /// A file. When it is a regular file read from its start (on Unix), not compressed and of
+    /// whole lines, decoding threads read the blocks they decode themselves, each while its
+    /// bytes are in that core's cache, instead of one thread reading everything for them; any
+    /// other file (a named pipe, a device, one already read partway) is read as a stream. The
+    /// file must not shrink while it is read (that stops the read with an error); lines
+    /// appended meanwhile may or may not be read.
     File(File),
 }
 
@@ -220,8 +222,8 @@ impl std::fmt::Debug for Input<'_> {
 }
 
 /// Opens a path (`-` is stdin) without decompressing it, as an [`Input`]: stdin as a stream,
-/// anything else as [`Input::File`] (which is read as a stream unless it is a regular file:
-/// a named pipe, a device). Errors name the path.
+/// anything else (a regular file, a named pipe, a device) as an [`Input::File`], which the
+/// pipeline reads by blocks or as a stream as it says. Errors name the path.
 ///
 /// ```
 /// use std::path::Path;
